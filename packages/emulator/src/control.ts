@@ -1,0 +1,127 @@
+import { apiError } from './errors.js';
+
+/** One line of the request log. Never holds a token: paths only, no query strings or bodies. */
+export interface RequestLogEntry {
+  id: number;
+  time: string;
+  method: string;
+  path: string;
+  status?: number;
+  durationMs?: number;
+  grantType?: string;
+  clientId?: string;
+  purpose?: string;
+  origin?: string;
+  /** The fault applied to this request, if any. */
+  fault?: 'status' | 'delay' | 'drop';
+  /** The error code the response carried. */
+  error?: string;
+  /** A rotated-out refresh token was presented and its family revoked. */
+  reuseDetected?: boolean;
+}
+
+/** A fault injected on a path by the control API. */
+export interface Fault {
+  id: string;
+  /** Exact path, or a prefix ending in `*`. */
+  path: string;
+  method?: string;
+  /** Answer with this status (and `body`, default the Qlik errors body). */
+  status?: number;
+  body?: unknown;
+  /** Wait this long first; alone, the request then proceeds normally. */
+  delayMs?: number;
+  /** Destroy the connection without a response. */
+  drop?: boolean;
+  /** Apply to the next N matching requests only. */
+  times?: number;
+  /** Apply to this fraction (0..1) of matching requests. */
+  probability?: number;
+  /** How many requests it has hit so far. */
+  hits: number;
+}
+
+let faultSeq = 0;
+
+/** Checks and normalises a fault description from the control API. */
+export function parseFault(input: unknown): Fault {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw apiError(400, 'EMULATOR-1', 'Invalid fault', 'a fault is a JSON object');
+  }
+  const raw = input as Record<string, unknown>;
+  const bad = (detail: string) => apiError(400, 'EMULATOR-1', 'Invalid fault', detail);
+  if (typeof raw.path !== 'string' || !raw.path.startsWith('/')) throw bad('path must start with /');
+  if (raw.method !== undefined && typeof raw.method !== 'string') throw bad('method must be a string');
+  if (raw.status !== undefined && !(Number.isInteger(raw.status) && (raw.status as number) >= 100 && (raw.status as number) <= 599)) {
+    throw bad('status must be an HTTP status');
+  }
+  if (raw.delayMs !== undefined && !(typeof raw.delayMs === 'number' && raw.delayMs >= 0 && raw.delayMs <= 120_000)) {
+    throw bad('delayMs must be 0 to 120000');
+  }
+  if (raw.drop !== undefined && typeof raw.drop !== 'boolean') throw bad('drop must be a boolean');
+  if (raw.times !== undefined && !(Number.isInteger(raw.times) && (raw.times as number) > 0)) {
+    throw bad('times must be a positive integer');
+  }
+  if (raw.probability !== undefined && !(typeof raw.probability === 'number' && raw.probability >= 0 && raw.probability <= 1)) {
+    throw bad('probability must be between 0 and 1');
+  }
+  if (raw.status === undefined && raw.delayMs === undefined && !raw.drop) {
+    throw bad('a fault needs a status, a delayMs or drop');
+  }
+  faultSeq += 1;
+  return {
+    id: `fault-${faultSeq}`,
+    path: raw.path,
+    ...(raw.method ? { method: (raw.method as string).toUpperCase() } : {}),
+    ...(raw.status !== undefined ? { status: raw.status as number } : {}),
+    ...(raw.body !== undefined ? { body: raw.body } : {}),
+    ...(raw.delayMs !== undefined ? { delayMs: raw.delayMs as number } : {}),
+    ...(raw.drop ? { drop: true } : {}),
+    ...(raw.times !== undefined ? { times: raw.times as number } : {}),
+    ...(raw.probability !== undefined ? { probability: raw.probability as number } : {}),
+    hits: 0,
+  };
+}
+
+/** The request log and the faults: what the control API reads and writes. */
+export class Control {
+  readonly log: RequestLogEntry[] = [];
+  faults: Fault[] = [];
+  private seq = 0;
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  record(method: string, path: string, origin: string | undefined): RequestLogEntry {
+    this.seq += 1;
+    const entry: RequestLogEntry = {
+      id: this.seq,
+      time: new Date().toISOString(),
+      method,
+      path,
+      ...(origin ? { origin } : {}),
+    };
+    this.log.push(entry);
+    if (this.log.length > this.maxEntries) this.log.splice(0, this.log.length - this.maxEntries);
+    return entry;
+  }
+
+  /** The fault to apply to this request, if one matches and its count or chance allows. */
+  match(method: string, path: string, random: () => number = Math.random): Fault | undefined {
+    for (const fault of this.faults) {
+      const pathMatches = fault.path.endsWith('*')
+        ? path.startsWith(fault.path.slice(0, -1))
+        : path === fault.path;
+      if (!pathMatches || (fault.method && fault.method !== method)) continue;
+      if (fault.times !== undefined && fault.hits >= fault.times) continue;
+      if (fault.probability !== undefined && random() >= fault.probability) continue;
+      fault.hits += 1;
+      return fault;
+    }
+    return undefined;
+  }
+
+  reset(): void {
+    this.log.length = 0;
+    this.faults = [];
+  }
+}

@@ -1,0 +1,159 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiError, oauthError } from './errors.js';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Reads the whole request body as text, refusing bodies over 64 KiB. */
+export async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw oauthError(400, 'invalid_request', 'request body is larger than 64 KiB');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export type Params = Record<string, unknown>;
+
+/**
+ * Parses a JSON or form-encoded body into one flat record, as the OpenAPI allows both.
+ * Form keys such as `user_lookup[field]` become nested objects.
+ */
+export async function readParams(req: IncomingMessage): Promise<Params> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = await readText(req);
+  if (type === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw oauthError(400, 'invalid_request', 'request body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw oauthError(400, 'invalid_request', 'request body must be a JSON object');
+    }
+    return parsed as Params;
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const params: Params = {};
+    for (const [key, value] of new URLSearchParams(text)) {
+      const nested = /^([^[\].]+)(?:\[([^\]]+)\]|\.(.+))$/.exec(key);
+      if (nested) {
+        const outer = nested[1]!;
+        const inner = (nested[2] ?? nested[3])!;
+        const target = (params[outer] ??= {});
+        if (typeof target === 'object' && target !== null) {
+          (target as Record<string, string>)[inner] = value;
+        }
+      } else if (!(key in params)) {
+        params[key] = value;
+      } else {
+        throw oauthError(400, 'invalid_request', `parameter ${key} is repeated`);
+      }
+    }
+    return params;
+  }
+  throw oauthError(
+    400,
+    'invalid_request',
+    'content type must be application/json or application/x-www-form-urlencoded',
+  );
+}
+
+/** A string parameter, or undefined when absent; anything but a string is a 400. */
+export function stringParam(params: Params, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw oauthError(400, 'invalid_request', `${name} must be a string`);
+  }
+  return value;
+}
+
+/** A required string parameter. */
+export function requireParam(params: Params, name: string): string {
+  const value = stringParam(params, name);
+  if (value === undefined) throw oauthError(400, 'invalid_request', `${name} is required`);
+  return value;
+}
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Sends a JSON body. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Sends an HTML page. */
+export function sendHtml(res: ServerResponse, status: number, html: string, headers = {}): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'x-frame-options': 'DENY',
+    'content-length': Buffer.byteLength(html),
+    ...headers,
+  });
+  res.end(html);
+}
+
+/** Sends a 302 redirect (the OpenAPI documents 302 for /oauth/authorize). */
+export function redirect(res: ServerResponse, location: string, headers = {}): void {
+  res.writeHead(302, { ...SECURITY_HEADERS, location, 'content-type': 'text/html', ...headers });
+  res.end();
+}
+
+/** Reads one cookie from the request. */
+export function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+/** The bearer token of an `Authorization` header, if any. */
+export function bearer(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/** Client credentials from HTTP Basic authentication (RFC 6749 section 2.3.1). */
+export function basicCredentials(
+  req: IncomingMessage,
+): { clientId: string; clientSecret: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw oauthError(401, 'invalid_client', 'malformed Basic credentials');
+  return {
+    clientId: decodeURIComponent(decoded.slice(0, colon)),
+    clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
+  };
+}
+
+/** Refuses a method the route does not serve. */
+export function methodNotAllowed(allowed: string): never {
+  throw apiError(405, 'HTTP-405', 'Method not allowed', `use ${allowed}`);
+}

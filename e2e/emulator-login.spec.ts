@@ -1,0 +1,124 @@
+import { expect, test } from '@playwright/test';
+import { EMULATOR, emulatorControl, pkce } from './support/emulator.js';
+import { startStaticApp } from './support/static-app.js';
+
+// A stand-in for an app on a registered origin: the emulator's default client `demo-spa`
+// allows http://localhost:4173 and redirects to http://localhost:4173/.
+const APP_PORT = 4173;
+const APP_ORIGIN = `http://localhost:${APP_PORT}`;
+
+test.describe('emulator login page in Chromium', () => {
+  let app: Awaited<ReturnType<typeof startStaticApp>>;
+  test.beforeAll(async () => {
+    app = await startStaticApp(APP_PORT);
+  });
+  test.afterAll(async () => {
+    await app.close();
+  });
+  test.beforeEach(async ({ request }) => {
+    await emulatorControl(request).reset();
+  });
+
+  function authorizeUrl(challenge: string, state: string): string {
+    const url = new URL('/oauth/authorize', EMULATOR);
+    url.search = new URLSearchParams({
+      client_id: 'demo-spa',
+      redirect_uri: `${APP_ORIGIN}/`,
+      response_type: 'code',
+      scope: 'user_default offline_access',
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }).toString();
+    return url.href;
+  }
+
+  test('signs a user in through the login page and the app redeems the code cross-origin', async ({
+    page,
+    request,
+  }) => {
+    const { verifier, challenge } = pkce();
+    await page.goto(authorizeUrl(challenge, 'state-1'));
+    await expect(
+      page.getByRole('heading', { name: 'Sign in to the emulated tenant' }),
+    ).toBeVisible();
+    await page.getByLabel(/Alan Turing/).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === APP_ORIGIN);
+
+    const callback = new URL(page.url());
+    expect(callback.searchParams.get('state')).toBe('state-1');
+    const code = callback.searchParams.get('code');
+    expect(code).toBeTruthy();
+
+    // The token request comes from the app's origin, so Chromium enforces the emulator's CORS.
+    const me = await page.evaluate(
+      async ({ emulator, code, verifier, redirectUri }) => {
+        const tokenResponse = await fetch(`${emulator}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            client_id: 'demo-spa',
+            code,
+            code_verifier: verifier,
+            redirect_uri: redirectUri,
+          }),
+        });
+        const tokens = await tokenResponse.json();
+        const meResponse = await fetch(`${emulator}/api/v1/users/me`, {
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
+        return {
+          tokenType: tokens.token_type,
+          hasRefresh: !!tokens.refresh_token,
+          me: await meResponse.json(),
+        };
+      },
+      { emulator: EMULATOR, code: code!, verifier, redirectUri: `${APP_ORIGIN}/` },
+    );
+    expect(me.tokenType).toBe('bearer');
+    expect(me.hasRefresh).toBe(true);
+    expect(me.me.name).toBe('Alan Turing');
+
+    const log = await emulatorControl(request).requests();
+    expect(log.filter((entry) => entry.path === '/oauth/token')).toEqual([
+      expect.objectContaining({ method: 'POST', grantType: 'authorization_code', status: 200 }),
+    ]);
+  });
+
+  test('a denied sign-in returns to the app with access_denied, error_code and state', async ({
+    page,
+  }) => {
+    const { challenge } = pkce();
+    await page.goto(authorizeUrl(challenge, 'state-2'));
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL((url) => url.origin === APP_ORIGIN);
+    const callback = new URL(page.url());
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('error_code')).toBe('OAUTH-7');
+    expect(callback.searchParams.get('state')).toBe('state-2');
+    expect(callback.searchParams.get('code')).toBeNull();
+  });
+
+  test('a page on an origin the tenant does not allow cannot call the token endpoint', async ({
+    page,
+  }) => {
+    const other = await startStaticApp(5999);
+    await page.goto(other.origin);
+    const outcome = await page.evaluate(async (emulator) => {
+      try {
+        await fetch(`${emulator}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        });
+        return 'answered';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, EMULATOR);
+    await other.close();
+    expect(outcome).toBe('TypeError');
+  });
+});

@@ -151,7 +151,10 @@ export function validateSetting(key: (typeof RUNTIME_SETTINGS)[number], value: u
       return value;
     default:
       check(
-        typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 10 * 365 * 86400,
+        typeof value === 'number' &&
+          Number.isFinite(value) &&
+          value > 0 &&
+          value <= 10 * 365 * 86400,
         `${key} must be a positive number`,
       );
       return value;
@@ -206,8 +209,10 @@ export function resolveConfig(input: unknown): EmulatorConfig {
   if (input.apps !== undefined) {
     check(Array.isArray(input.apps), 'apps must be an array');
     config.apps = input.apps.map((raw, i) => {
-      check(isObject(raw) && typeof raw.id === 'string' && typeof raw.name === 'string',
-        `apps[${i}] needs an id and a name`);
+      check(
+        isObject(raw) && typeof raw.id === 'string' && typeof raw.name === 'string',
+        `apps[${i}] needs an id and a name`,
+      );
       return raw as unknown as AppConfig;
     });
   }

@@ -50,19 +50,34 @@ export function parseFault(input: unknown): Fault {
   }
   const raw = input as Record<string, unknown>;
   const bad = (detail: string) => apiError(400, 'EMULATOR-1', 'Invalid fault', detail);
-  if (typeof raw.path !== 'string' || !raw.path.startsWith('/')) throw bad('path must start with /');
-  if (raw.method !== undefined && typeof raw.method !== 'string') throw bad('method must be a string');
-  if (raw.status !== undefined && !(Number.isInteger(raw.status) && (raw.status as number) >= 100 && (raw.status as number) <= 599)) {
+  if (typeof raw.path !== 'string' || !raw.path.startsWith('/'))
+    throw bad('path must start with /');
+  if (raw.method !== undefined && typeof raw.method !== 'string')
+    throw bad('method must be a string');
+  if (
+    raw.status !== undefined &&
+    !(
+      Number.isInteger(raw.status) &&
+      (raw.status as number) >= 100 &&
+      (raw.status as number) <= 599
+    )
+  ) {
     throw bad('status must be an HTTP status');
   }
-  if (raw.delayMs !== undefined && !(typeof raw.delayMs === 'number' && raw.delayMs >= 0 && raw.delayMs <= 120_000)) {
+  if (
+    raw.delayMs !== undefined &&
+    !(typeof raw.delayMs === 'number' && raw.delayMs >= 0 && raw.delayMs <= 120_000)
+  ) {
     throw bad('delayMs must be 0 to 120000');
   }
   if (raw.drop !== undefined && typeof raw.drop !== 'boolean') throw bad('drop must be a boolean');
   if (raw.times !== undefined && !(Number.isInteger(raw.times) && (raw.times as number) > 0)) {
     throw bad('times must be a positive integer');
   }
-  if (raw.probability !== undefined && !(typeof raw.probability === 'number' && raw.probability >= 0 && raw.probability <= 1)) {
+  if (
+    raw.probability !== undefined &&
+    !(typeof raw.probability === 'number' && raw.probability >= 0 && raw.probability <= 1)
+  ) {
     throw bad('probability must be between 0 and 1');
   }
   if (raw.status === undefined && raw.delayMs === undefined && !raw.drop) {

@@ -2,11 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppConfig } from './config.js';
+import { safeDecode } from './http.js';
 import type { Tenant } from './tenant.js';
 
 /** Refuses a WebSocket handshake with a plain HTTP response, as a gateway would. */
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ errors: [{ code: `HTTP-${status}`, title: reason, status: String(status) }] });
+  const body = JSON.stringify({
+    errors: [{ code: `HTTP-${status}`, title: reason, status: String(status) }],
+  });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -38,7 +41,11 @@ class EngineSession {
     private readonly userName: string,
   ) {
     // The engine greets first; enigma.js waits for this notification.
-    this.send({ jsonrpc: '2.0', method: 'OnConnected', params: { qSessionState: 'SESSION_CREATED' } });
+    this.send({
+      jsonrpc: '2.0',
+      method: 'OnConnected',
+      params: { qSessionState: 'SESSION_CREATED' },
+    });
     ws.on('message', (data) => this.onMessage(String(data)));
   }
 
@@ -55,15 +62,25 @@ class EngineSession {
       return;
     }
     if (typeof request !== 'object' || request === null || typeof request.method !== 'string') {
-      this.send({ jsonrpc: '2.0', id: request?.id ?? null, error: { code: RPC.invalid, message: 'Invalid request' } });
+      this.send({
+        jsonrpc: '2.0',
+        id: request?.id ?? null,
+        error: { code: RPC.invalid, message: 'Invalid request' },
+      });
       return;
     }
     const reply = (result: unknown) => this.send({ jsonrpc: '2.0', id: request.id, result });
     const fail = (code: number, message: string, parameter?: string) =>
-      this.send({ jsonrpc: '2.0', id: request.id, error: { code, message, ...(parameter ? { parameter } : {}) } });
+      this.send({
+        jsonrpc: '2.0',
+        id: request.id,
+        error: { code, message, ...(parameter ? { parameter } : {}) },
+      });
     const params = request.params;
     const param = (name: string, index: number): unknown =>
-      Array.isArray(params) ? params[index] : (params as Record<string, unknown> | undefined)?.[name];
+      Array.isArray(params)
+        ? params[index]
+        : (params as Record<string, unknown> | undefined)?.[name];
 
     if (request.handle === -1) {
       switch (request.method) {
@@ -104,7 +121,9 @@ class EngineSession {
             },
           });
         case 'GetAppProperties':
-          return reply({ qProp: { qTitle: this.app.name, description: this.app.description ?? '' } });
+          return reply({
+            qProp: { qTitle: this.app.name, description: this.app.description ?? '' },
+          });
         case 'GetTablesAndKeys':
           return reply({ qtr: [], qk: [] });
         default:
@@ -134,13 +153,17 @@ export function createEngine(tenant: Tenant) {
     const token = url.searchParams.get('accessToken');
     const record = token ? await tenant.verifyAccessToken(token, 'websocket') : undefined;
     if (!record) return refuse(socket, 401, 'Unauthorized');
-    const app = tenant.config.apps.find((candidate) => candidate.id === decodeURIComponent(match[1]!));
+    const app = tenant.config.apps.find((candidate) => candidate.id === safeDecode(match[1]!));
     if (!app) return refuse(socket, 404, 'Not Found');
     const user = record.userId ? tenant.user(record.userId) : undefined;
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      new EngineSession(ws, app, user ? `UserDirectory=emulator; UserId=${user.subject}` : 'client');
+      new EngineSession(
+        ws,
+        app,
+        user ? `UserDirectory=emulator; UserId=${user.subject}` : 'client',
+      );
     });
   }
 

@@ -3,18 +3,28 @@ import { apiError, oauthError } from './errors.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Reads the whole request body as text, refusing bodies over 64 KiB. */
-export async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw oauthError(400, 'invalid_request', 'request body is larger than 64 KiB');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads the whole request body as text, refusing bodies over 64 KiB. An oversized body is still
+ * read to its end (and thrown away), so the client gets the 400 instead of a reset connection.
+ */
+export function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) {
+        reject(oauthError(400, 'invalid_request', 'request body is larger than 64 KiB'));
+      } else {
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 export type Params = Record<string, unknown>;
@@ -39,13 +49,14 @@ export async function readParams(req: IncomingMessage): Promise<Params> {
     return parsed as Params;
   }
   if (type === 'application/x-www-form-urlencoded') {
-    const params: Params = {};
+    // No prototype: keys such as __proto__[x] or toString must stay plain data.
+    const params: Params = Object.create(null);
     for (const [key, value] of new URLSearchParams(text)) {
       const nested = /^([^[\].]+)(?:\[([^\]]+)\]|\.(.+))$/.exec(key);
       if (nested) {
         const outer = nested[1]!;
         const inner = (nested[2] ?? nested[3])!;
-        const target = (params[outer] ??= {});
+        const target = (params[outer] ??= Object.create(null));
         if (typeof target === 'object' && target !== null) {
           (target as Record<string, string>)[inner] = value;
         }
@@ -123,11 +134,20 @@ export function redirect(res: ServerResponse, location: string, headers = {}): v
   res.end();
 }
 
+/** `decodeURIComponent` that answers undefined for a malformed escape instead of throwing. */
+export function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads one cookie from the request. */
 export function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key === name) return safeDecode(rest.join('='));
   }
   return undefined;
 }
@@ -147,10 +167,12 @@ export function basicCredentials(
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw oauthError(401, 'invalid_client', 'malformed Basic credentials');
-  return {
-    clientId: decodeURIComponent(decoded.slice(0, colon)),
-    clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
-  };
+  const clientId = safeDecode(decoded.slice(0, colon));
+  const clientSecret = safeDecode(decoded.slice(colon + 1));
+  if (clientId === undefined || clientSecret === undefined) {
+    throw oauthError(401, 'invalid_client', 'malformed Basic credentials');
+  }
+  return { clientId, clientSecret };
 }
 
 /** Refuses a method the route does not serve. */

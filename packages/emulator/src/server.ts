@@ -18,6 +18,7 @@ import {
   readParams,
   readText,
   redirect,
+  safeDecode,
   requireParam,
   sendHtml,
   sendJson,
@@ -76,7 +77,12 @@ const GRANTS = [
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Builds the request handler of one emulated tenant. */
-function createHandler(tenant: Tenant, control: Control, options: EmulatorOptions, baseUrl: () => string) {
+function createHandler(
+  tenant: Tenant,
+  control: Control,
+  options: EmulatorOptions,
+  baseUrl: () => string,
+) {
   const initialConfig = () => resolveConfig(options.config ?? {});
   const random = options.random ?? Math.random;
 
@@ -144,8 +150,16 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     redirect(res, target.href, headers);
   }
 
-  function startSession(userId: string): { session: LoginSession; headers: Record<string, string> } {
-    const session: LoginSession = { id: randomId(24), userId, authTime: tenant.now(), consented: new Set() };
+  function startSession(userId: string): {
+    session: LoginSession;
+    headers: Record<string, string>;
+  } {
+    const session: LoginSession = {
+      id: randomId(24),
+      userId,
+      authTime: tenant.now(),
+      consented: new Set(),
+    };
     tenant.sessions.set(session.id, session);
     return {
       session,
@@ -156,10 +170,10 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
   /** GET /oauth/authorize */
   function authorize(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const query = url.searchParams;
-    for (const key of new Set(query.keys())) {
-      if (query.getAll(key).length > 1) {
+    const repeated = [...new Set(query.keys())].filter((key) => query.getAll(key).length > 1);
+    for (const key of ['client_id', 'redirect_uri']) {
+      if (repeated.includes(key))
         throw oauthError(400, 'invalid_request', `parameter ${key} is repeated`);
-      }
     }
     // Without a known client and a registered redirect URI there is nowhere safe to redirect to.
     const clientId = query.get('client_id');
@@ -176,10 +190,13 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     if (!client.redirectUris.includes(redirectUri)) {
       throw oauthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
     }
-    const state = query.get('state') ?? undefined;
+    // A repeated state cannot be echoed back faithfully, so it is left out of the error redirect.
+    const state = repeated.includes('state') ? undefined : (query.get('state') ?? undefined);
     const fail = (name: OAuthErrorName, detail: string) =>
       errorRedirect(res, redirectUri, state, name, detail);
 
+    // RFC 6749 section 4.1.2.1: a repeated parameter is an invalid_request, redirected like the rest.
+    if (repeated.length) return fail('invalid_request', `parameter ${repeated[0]} is repeated`);
     if (query.get('response_type') !== 'code') {
       return fail('unsupported_response_type', 'response_type must be code');
     }
@@ -196,7 +213,8 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
     const requested = scope.split(/\s+/);
     const unknown = requested.filter((s) => !allowed.includes(s));
-    if (unknown.length) return fail('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`);
+    if (unknown.length)
+      return fail('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`);
     const prompt = query.get('prompt') ?? undefined;
     if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {
       return fail('invalid_request', 'prompt must be none, login or consent');
@@ -230,8 +248,10 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
 
     if (prompt === 'none') {
       if (!session || !fresh) return fail('login_required', 'the user is not signed in');
-      if (!sessionMatchesHint) return fail('login_required', 'the signed-in user is not the hinted one');
-      if (!session.consented.has(client.clientId)) return fail('consent_required', 'the user has not consented');
+      if (!sessionMatchesHint)
+        return fail('login_required', 'the signed-in user is not the hinted one');
+      if (!session.consented.has(client.clientId))
+        return fail('consent_required', 'the user has not consented');
       return completeAuthorization(res, pending, session);
     }
     if (session && fresh && sessionMatchesHint && prompt !== 'login') {
@@ -239,22 +259,38 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
         return completeAuthorization(res, pending, session);
       }
       if (tenant.config.autoApprove) return completeAuthorization(res, pending, session);
+      pending.consentOnly = true;
       tenant.pending.set(pending.id, pending);
-      return sendHtml(res, 200, loginPage({
-        transaction: pending.id, clientId: client.clientId, scope: pending.scope, users: tenant.config.users,
-        consentFor: tenant.user(session.userId)!,
-      }));
+      return sendHtml(
+        res,
+        200,
+        loginPage({
+          transaction: pending.id,
+          clientId: client.clientId,
+          scope: pending.scope,
+          users: tenant.config.users,
+          consentFor: tenant.user(session.userId)!,
+        }),
+      );
     }
     if (tenant.config.autoApprove) {
-      const user = hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
+      const user =
+        hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
       const { session: created, headers } = startSession(user.id);
       return completeAuthorization(res, pending, created, headers);
     }
     tenant.pending.set(pending.id, pending);
-    sendHtml(res, 200, loginPage({
-      transaction: pending.id, clientId: client.clientId, scope: pending.scope, users: tenant.config.users,
-      selected: hinted?.id ?? session?.userId ?? '',
-    }));
+    sendHtml(
+      res,
+      200,
+      loginPage({
+        transaction: pending.id,
+        clientId: client.clientId,
+        scope: pending.scope,
+        users: tenant.config.users,
+        selected: hinted?.id ?? session?.userId ?? '',
+      }),
+    );
   }
 
   /** POST /oauth/authorize/login: the login page's form. */
@@ -264,32 +300,62 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     const pending = id ? tenant.pending.get(id) : undefined;
     if (!pending || pending.expiresAt <= tenant.now()) {
       if (id) tenant.pending.delete(id);
-      throw oauthError(400, 'invalid_request', 'the sign-in transaction is unknown or has expired; start again');
+      throw oauthError(
+        400,
+        'invalid_request',
+        'the sign-in transaction is unknown or has expired; start again',
+      );
     }
     const page = (message: string) =>
-      sendHtml(res, 400, loginPage({
-        transaction: pending.id, clientId: pending.clientId, scope: pending.scope,
-        users: tenant.config.users, message,
-      }));
+      sendHtml(
+        res,
+        400,
+        loginPage({
+          transaction: pending.id,
+          clientId: pending.clientId,
+          scope: pending.scope,
+          users: tenant.config.users,
+          message,
+        }),
+      );
     if (stringParam(params, 'action') === 'deny') {
       tenant.pending.delete(pending.id);
-      return errorRedirect(res, pending.redirectUri, pending.state, 'access_denied', 'the user denied access');
+      return errorRedirect(
+        res,
+        pending.redirectUri,
+        pending.state,
+        'access_denied',
+        'the user denied access',
+      );
     }
     const typed = stringParam(params, 'typed')?.trim();
     let user = typed ? tenant.findUser(typed) : tenant.user(stringParam(params, 'user') ?? '');
     if (!user && typed) {
       if (!/^[^\s@]+@[^\s@]+$/.test(typed)) return page('Type an email address, or pick a user.');
       // A typed email that no user has yet becomes a new user, as a first sign-in would.
-      user = { id: `user-${randomId(6)}`, subject: `emulator|${typed}`, name: typed.split('@')[0]!, email: typed };
+      user = {
+        id: `user-${randomId(6)}`,
+        subject: `emulator|${typed}`,
+        name: typed.split('@')[0]!,
+        email: typed,
+      };
       tenant.config.users.push(user);
     }
     if (!user) return page('Pick a user or type an email.');
     tenant.pending.delete(pending.id);
     if (user.disabled) {
-      return errorRedirect(res, pending.redirectUri, pending.state, 'access_denied', 'the user is disabled');
+      return errorRedirect(
+        res,
+        pending.redirectUri,
+        pending.state,
+        'access_denied',
+        'the user is disabled',
+      );
     }
+    // Only a consent page keeps the current session; a login page is a new sign-in, so a new
+    // session (and a new auth_time, which max_age checks) starts.
     const current = sessionOf(req);
-    if (current && current.userId === user.id && pending.prompt !== 'login') {
+    if (current && current.userId === user.id && pending.consentOnly) {
       return completeAuthorization(res, pending, current);
     }
     const { session, headers } = startSession(user.id);
@@ -297,7 +363,11 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
   }
 
   /** POST /oauth/token: all five grants of the OpenAPI. */
-  async function token(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): Promise<void> {
+  async function token(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+  ): Promise<void> {
     const params = await readParams(req);
     const grantType = requireParam(params, 'grant_type');
     entry.grantType = grantType;
@@ -310,13 +380,38 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     }
     const issuer = issuerOf(req);
     const send = (body: unknown) => sendJson(res, 200, body, cors(req));
+    // Client credentials may come in the body or as HTTP Basic (client_secret_basic).
+    const requireClientId = () => {
+      if (!clientId) throw oauthError(400, 'invalid_request', 'client_id is required');
+    };
+    const requireSecret = () => {
+      requireClientId();
+      if (!secret) throw oauthError(400, 'invalid_request', 'client_secret is required');
+    };
+    // A confidential grant may ask only for scopes assigned to the client (default user_default).
+    const clientScope = (client: { scopes?: string[] }): string => {
+      const requested = (stringParam(params, 'scope') ?? 'user_default')
+        .split(/\s+/)
+        .filter(Boolean);
+      if (!requested.length) return 'user_default';
+      const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
+      const unknown = requested.filter((s) => !allowed.includes(s));
+      if (unknown.length) {
+        throw oauthError(
+          400,
+          'invalid_scope',
+          `scope not allowed for this client: ${unknown.join(' ')}`,
+        );
+      }
+      return [...new Set(requested)].join(' ');
+    };
 
     switch (grantType) {
       case 'authorization_code': {
         const code = requireParam(params, 'code');
         const verifier = requireParam(params, 'code_verifier');
         const redirectUri = requireParam(params, 'redirect_uri');
-        requireParam(params, 'client_id');
+        requireClientId();
         const client = tenant.authenticateClient(clientId, secret);
         let resolved: string;
         try {
@@ -338,12 +433,16 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
         }
       }
       case 'urn:ietf:params:oauth:grant-type:token-exchange': {
-        requireParam(params, 'client_id');
+        requireClientId();
         const subjectToken = requireParam(params, 'subject_token');
         const subjectType = requireParam(params, 'subject_token_type');
         const purpose = requireParam(params, 'purpose');
         if (subjectType !== ACCESS_TOKEN_TYPE) {
-          throw oauthError(400, 'invalid_request', `subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
+          throw oauthError(
+            400,
+            'invalid_request',
+            `subject_token_type must be ${ACCESS_TOKEN_TYPE}`,
+          );
         }
         if (purpose !== 'websocket' && purpose !== 'webresource') {
           throw oauthError(400, 'invalid_request', 'purpose must be websocket or webresource');
@@ -353,18 +452,24 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
         return send(await tenant.exchange(issuer, client, subjectToken, purpose as Purpose));
       }
       case 'client_credentials': {
-        requireParam(params, 'client_id');
-        requireParam(params, 'client_secret');
+        requireSecret();
         const client = tenant.authenticateClient(clientId, secret);
-        const scope = stringParam(params, 'scope') ?? 'user_default';
+        const scope = clientScope(client);
         const ttl = tenant.config.accessTokenTtlSeconds;
         const { token: accessToken, record } = await tenant.issueAccessToken(
-          issuer, { clientId: client.clientId, scope }, ttl);
-        return send({ access_token: accessToken, token_type: 'bearer', ...tenant.expiry(record.expiresAt, ttl), scope });
+          issuer,
+          { clientId: client.clientId, scope },
+          ttl,
+        );
+        return send({
+          access_token: accessToken,
+          token_type: 'bearer',
+          ...tenant.expiry(record.expiresAt, ttl),
+          scope,
+        });
       }
       case 'urn:qlik:oauth:user-impersonation': {
-        requireParam(params, 'client_id');
-        requireParam(params, 'client_secret');
+        requireSecret();
         let lookup = params.user_lookup;
         if (typeof lookup === 'string') {
           try {
@@ -376,17 +481,27 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
         const field = (lookup as Params | undefined)?.field;
         const value = (lookup as Params | undefined)?.value;
         if ((field !== 'subject' && field !== 'userId') || typeof value !== 'string' || !value) {
-          throw oauthError(400, 'invalid_request', 'user_lookup needs field (subject or userId) and value');
+          throw oauthError(
+            400,
+            'invalid_request',
+            'user_lookup needs field (subject or userId) and value',
+          );
         }
         const client = tenant.authenticateClient(clientId, secret);
         if (!client.allowImpersonation) {
           throw oauthError(400, 'unauthorized_client', 'this client may not impersonate users');
         }
-        const user = tenant.config.users.find((u) => (field === 'subject' ? u.subject : u.id) === value);
+        const user = tenant.config.users.find(
+          (u) => (field === 'subject' ? u.subject : u.id) === value,
+        );
         if (!user) throw oauthError(400, 'invalid_request', 'no user matches user_lookup');
+        const scope = clientScope(client);
         tenant.assertUserMayGetTokens(user.id, true);
-        const scope = stringParam(params, 'scope') ?? 'user_default';
-        const { response } = await tenant.issueGrant(issuer, { userId: user.id, clientId: client.clientId, scope });
+        const { response } = await tenant.issueGrant(issuer, {
+          userId: user.id,
+          clientId: client.clientId,
+          scope,
+        });
         return send(response);
       }
       default:
@@ -400,7 +515,11 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     const value = requireParam(params, 'token');
     const hint = stringParam(params, 'token_type_hint');
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
-      throw oauthError(400, 'invalid_request', 'token_type_hint must be access_token or refresh_token');
+      throw oauthError(
+        400,
+        'invalid_request',
+        'token_type_hint must be access_token or refresh_token',
+      );
     }
     await tenant.revoke(value);
     sendJson(res, 200, {}, cors(req));
@@ -409,7 +528,8 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
   async function requireUserToken(req: IncomingMessage) {
     const value = bearer(req);
     const record = value ? await tenant.verifyAccessToken(value, undefined) : undefined;
-    if (!record) throw apiError(401, 'HTTP-401', 'Unauthorized', 'a valid Bearer access token is required');
+    if (!record)
+      throw apiError(401, 'HTTP-401', 'Unauthorized', 'a valid Bearer access token is required');
     return record;
   }
 
@@ -422,8 +542,9 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       const value = url.searchParams.get('accessToken') ?? bearer(req);
       // Only a webresource-purpose token opens a web resource.
       const record = value ? await tenant.verifyAccessToken(value, 'webresource') : undefined;
-      if (!record) throw apiError(401, 'HTTP-401', 'Unauthorized', 'a webresource accessToken is required');
-      const app = tenant.config.apps.find((a) => a.id === decodeURIComponent(thumbnail[1]!));
+      if (!record)
+        throw apiError(401, 'HTTP-401', 'Unauthorized', 'a webresource accessToken is required');
+      const app = tenant.config.apps.find((a) => a.id === safeDecode(thumbnail[1]!));
       if (!app) throw apiError(404, 'HTTP-404', 'Not found', 'no such app');
       const svg = thumbnailSvg(app);
       res.writeHead(200, {
@@ -440,23 +561,41 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     if (path === '/api/v1/users/me') {
       const user = record.userId ? tenant.user(record.userId) : undefined;
       if (!user) throw apiError(404, 'HTTP-404', 'Not found', 'the token has no user');
-      return sendJson(res, 200, {
-        id: user.id, tenantId: tenant.tenantId, subject: user.subject, name: user.name,
-        email: user.email, status: 'active', roles: ['TenantAdmin'],
-      }, cors(req));
+      return sendJson(
+        res,
+        200,
+        {
+          id: user.id,
+          tenantId: tenant.tenantId,
+          subject: user.subject,
+          name: user.name,
+          email: user.email,
+          status: 'active',
+          roles: ['TenantAdmin'],
+        },
+        cors(req),
+      );
     }
     if (path === '/api/v1/items') {
       const type = url.searchParams.get('resourceType');
       const apps = type === null || type === 'app' ? tenant.config.apps : [];
       const origin = issuerOf(req);
-      return sendJson(res, 200, {
-        data: apps.map((app) => ({
-          id: `item-${app.id}`, resourceId: app.id, resourceType: 'app', name: app.name,
-          description: app.description ?? '',
-          thumbnail: `${origin}/api/v1/apps/${app.id}/media/thumbnail`,
-        })),
-        links: { self: { href: `${origin}${path}${url.search}` } },
-      }, cors(req));
+      return sendJson(
+        res,
+        200,
+        {
+          data: apps.map((app) => ({
+            id: `item-${app.id}`,
+            resourceId: app.id,
+            resourceType: 'app',
+            name: app.name,
+            description: app.description ?? '',
+            thumbnail: `${origin}/api/v1/apps/${app.id}/media/thumbnail`,
+          })),
+          links: { self: { href: `${origin}${path}${url.search}` } },
+        },
+        cors(req),
+      );
     }
     throw apiError(404, 'HTTP-404', 'Not found', `no API at ${path}`);
   }
@@ -528,14 +667,15 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       if (method !== 'DELETE') methodNotAllowed('DELETE');
       const before = control.faults.length;
       control.faults = control.faults.filter((f) => f.id !== faultId);
-      if (control.faults.length === before) throw apiError(404, 'HTTP-404', 'Not found', 'no such fault');
+      if (control.faults.length === before)
+        throw apiError(404, 'HTTP-404', 'Not found', 'no such fault');
       res.writeHead(204, open);
       return void res.end();
     }
     const userAction = /^\/users\/([^/]+)\/(revoke|disable|enable)$/.exec(path);
     if (userAction) {
       if (method !== 'POST') methodNotAllowed('POST');
-      const user = tenant.user(decodeURIComponent(userAction[1]!));
+      const user = tenant.user(safeDecode(userAction[1]!) ?? '');
       if (!user) throw apiError(404, 'HTTP-404', 'Not found', 'no such user');
       if (userAction[2] === 'revoke') {
         return sendJson(res, 200, { revokedGrants: tenant.revokeUser(user.id) }, open);
@@ -552,23 +692,37 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
     throw apiError(404, 'HTTP-404', 'Not found', `no control endpoint at ${url.pathname}`);
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL, entry: RequestLogEntry) {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    entry: RequestLogEntry,
+  ) {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     if (path === '/.well-known/oauth-authorization-server') {
       if (method !== 'GET') methodNotAllowed('GET');
       const issuer = issuerOf(req);
-      return sendJson(res, 200, {
-        issuer,
-        jwks_uri: `${issuer}/.well-known/jwks.json`,
-        authorization_endpoint: `${issuer}/oauth/authorize`,
-        token_endpoint: `${issuer}/oauth/token`,
-        revocation_endpoint: `${issuer}/oauth/revoke`,
-        grant_types_supported: GRANTS,
-        response_types_supported: ['code'],
-        code_challenge_methods_supported: ['S256'],
-        token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
-      }, { 'access-control-allow-origin': '*' });
+      return sendJson(
+        res,
+        200,
+        {
+          issuer,
+          jwks_uri: `${issuer}/.well-known/jwks.json`,
+          authorization_endpoint: `${issuer}/oauth/authorize`,
+          token_endpoint: `${issuer}/oauth/token`,
+          revocation_endpoint: `${issuer}/oauth/revoke`,
+          grant_types_supported: GRANTS,
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
+          token_endpoint_auth_methods_supported: [
+            'none',
+            'client_secret_post',
+            'client_secret_basic',
+          ],
+        },
+        { 'access-control-allow-origin': '*' },
+      );
     }
     if (path === '/.well-known/jwks.json') {
       if (method !== 'GET') methodNotAllowed('GET');
@@ -583,7 +737,8 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       return login(req, res);
     }
     if (path === '/oauth/token' || path === '/oauth/revoke' || path.startsWith('/api/v1/')) {
-      if (method === 'OPTIONS') return preflight(req, res, path.startsWith('/api/') ? 'GET' : 'POST');
+      if (method === 'OPTIONS')
+        return preflight(req, res, path.startsWith('/api/') ? 'GET' : 'POST');
       if (path === '/oauth/token') {
         if (method !== 'POST') methodNotAllowed('POST');
         return token(req, res, entry);
@@ -606,8 +761,12 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       return controlApi(req, res, url);
     }
     if (path === '/' && method === 'GET') {
-      return sendHtml(res, 200, `<!doctype html><meta charset="utf-8"><title>Qlik Cloud emulator</title>
-<h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`);
+      return sendHtml(
+        res,
+        200,
+        `<!doctype html><meta charset="utf-8"><title>Qlik Cloud emulator</title>
+<h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`,
+      );
     }
     throw apiError(404, 'HTTP-404', 'Not found', `nothing at ${path}`);
   }
@@ -631,7 +790,9 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       }
     });
     try {
-      const fault = isControl ? undefined : control.match(req.method ?? 'GET', url.pathname, random);
+      const fault = isControl
+        ? undefined
+        : control.match(req.method ?? 'GET', url.pathname, random);
       if (fault && entry) {
         entry.fault = fault.drop ? 'drop' : fault.status !== undefined ? 'status' : 'delay';
         if (fault.delayMs) await sleep(fault.delayMs);
@@ -641,10 +802,19 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
         }
         if (fault.status !== undefined) {
           const body = fault.body ?? {
-            errors: [{ code: `HTTP-${fault.status}`, title: 'Injected fault', status: String(fault.status) }],
+            errors: [
+              {
+                code: `HTTP-${fault.status}`,
+                title: 'Injected fault',
+                status: String(fault.status),
+              },
+            ],
           };
           if (typeof body === 'string') {
-            res.writeHead(fault.status, { ...cors(req), 'content-type': 'text/html; charset=utf-8' });
+            res.writeHead(fault.status, {
+              ...cors(req),
+              'content-type': 'text/html; charset=utf-8',
+            });
             res.end(body);
           } else {
             sendJson(res, fault.status, body, cors(req));
@@ -654,11 +824,12 @@ function createHandler(tenant: Tenant, control: Control, options: EmulatorOption
       }
       await route(req, res, url, entry ?? ({} as RequestLogEntry));
     } catch (error) {
-      const known = error instanceof HttpError
-        ? error
-        : error instanceof ConfigError
-          ? apiError(400, 'EMULATOR-3', 'Invalid config', error.message)
-          : apiError(500, 'HTTP-500', 'Internal server error');
+      const known =
+        error instanceof HttpError
+          ? error
+          : error instanceof ConfigError
+            ? apiError(400, 'EMULATOR-3', 'Invalid config', error.message)
+            : apiError(500, 'HTTP-500', 'Internal server error');
       if (!(error instanceof HttpError) && !(error instanceof ConfigError)) {
         console.error('[emulator] unexpected error:', (error as Error).message);
       }

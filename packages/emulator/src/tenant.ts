@@ -69,6 +69,8 @@ export interface PendingAuthorization {
   codeChallenge: string;
   prompt?: string;
   loginHint?: string;
+  /** Shown as a consent page to an already signed-in user, not as a login page. */
+  consentOnly?: boolean;
   expiresAt: number;
 }
 
@@ -116,7 +118,12 @@ export class Tenant {
     for (const map of [this.pending, this.sessions, this.codes, this.families]) map.clear();
     this.refreshTokens.clear();
     this.accessTokens.clear();
-    Object.assign(this.stats, { tokensIssued: 0, refreshes: 0, reuseDetections: 0, revocations: 0 });
+    Object.assign(this.stats, {
+      tokensIssued: 0,
+      refreshes: 0,
+      reuseDetections: 0,
+      revocations: 0,
+    });
   }
 
   client(clientId: string | undefined): ClientConfig | undefined {
@@ -149,7 +156,8 @@ export class Tenant {
     const client = this.client(clientId);
     if (!client) throw oauthError(401, 'invalid_client', 'unknown client_id');
     if (client.clientSecret !== undefined) {
-      if (secret === undefined) throw oauthError(401, 'invalid_client', 'client_secret is required');
+      if (secret === undefined)
+        throw oauthError(401, 'invalid_client', 'client_secret is required');
       const a = Buffer.from(secret);
       const b = Buffer.from(client.clientSecret);
       if (a.length !== b.length || !timingSafeEqual(a, b)) {
@@ -165,7 +173,12 @@ export class Tenant {
   private async signingKeys(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
     if (!this.keys) {
       const { privateKey, publicKey } = await generateKeyPair('ES256');
-      const publicJwk = { ...(await exportJWK(publicKey)), kid: randomId(8), alg: 'ES256', use: 'sig' };
+      const publicJwk = {
+        ...(await exportJWK(publicKey)),
+        kid: randomId(8),
+        alg: 'ES256',
+        use: 'sig',
+      };
       this.keys = { privateKey, publicJwk };
     }
     return this.keys;
@@ -218,6 +231,7 @@ export class Tenant {
   async verifyAccessToken(
     token: string,
     purpose: Purpose | undefined,
+    options: { allowDisabledUser?: boolean } = {},
   ): Promise<AccessTokenRecord | undefined> {
     const { publicJwk } = await this.signingKeys();
     let jti: unknown;
@@ -234,7 +248,9 @@ export class Tenant {
     if (!record || record.revoked || record.expiresAt <= this.now()) return undefined;
     if (record.purpose !== purpose) return undefined;
     if (record.familyId && this.families.get(record.familyId)?.revoked) return undefined;
-    if (record.userId && this.user(record.userId)?.disabled) return undefined;
+    if (record.userId && !options.allowDisabledUser && this.user(record.userId)?.disabled) {
+      return undefined;
+    }
     return record;
   }
 
@@ -274,7 +290,12 @@ export class Tenant {
     const ttl = this.config.accessTokenTtlSeconds;
     const { token, record } = await this.issueAccessToken(
       issuer,
-      { userId: family.userId, clientId: family.clientId, scope: family.scope, familyId: family.id },
+      {
+        userId: family.userId,
+        clientId: family.clientId,
+        scope: family.scope,
+        familyId: family.id,
+      },
       ttl,
     );
     const response: TokenResponse = {
@@ -331,7 +352,11 @@ export class Tenant {
     redirectUri: string,
   ): Promise<TokenResponse> {
     if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) {
-      throw oauthError(400, 'invalid_request', 'code_verifier must be 43 to 128 unreserved characters');
+      throw oauthError(
+        400,
+        'invalid_request',
+        'code_verifier must be 43 to 128 unreserved characters',
+      );
     }
     const code = this.codes.get(codeValue);
     if (!code) throw oauthError(401, 'invalid_grant', 'the authorization code is invalid');
@@ -348,7 +373,11 @@ export class Tenant {
       throw oauthError(401, 'invalid_grant', 'the authorization code was issued to another client');
     }
     if (code.redirectUri !== redirectUri) {
-      throw oauthError(401, 'invalid_grant', 'redirect_uri does not match the authorization request');
+      throw oauthError(
+        401,
+        'invalid_grant',
+        'redirect_uri does not match the authorization request',
+      );
     }
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     if (challenge !== code.codeChallenge) {
@@ -379,7 +408,11 @@ export class Tenant {
     if (record.status === 'used' && !family.revoked && this.config.reuseDetection) {
       this.revokeFamily(family.id);
       this.stats.reuseDetections += 1;
-      const error = oauthError(401, 'invalid_grant', 'the refresh token was already used; its grant is revoked');
+      const error = oauthError(
+        401,
+        'invalid_grant',
+        'the refresh token was already used; its grant is revoked',
+      );
       throw Object.assign(error, { reuseDetected: true });
     }
     if (record.status !== 'active' || family.revoked) {
@@ -401,7 +434,10 @@ export class Tenant {
 
   /** RFC 8693 exchange of a user's access token for a short-lived purpose token. */
   async exchange(issuer: string, client: ClientConfig, subjectToken: string, purpose: Purpose) {
-    const subject = await this.verifyAccessToken(subjectToken, undefined);
+    // A disabled user's token is genuine: the exchange refuses it with 403, not 401, below.
+    const subject = await this.verifyAccessToken(subjectToken, undefined, {
+      allowDisabledUser: true,
+    });
     if (!subject) throw oauthError(401, 'invalid_grant', 'subject_token is invalid or expired');
     if (subject.clientId !== client.clientId) {
       throw oauthError(401, 'invalid_grant', 'subject_token was issued to another client');
@@ -460,7 +496,8 @@ export class Tenant {
         currentDate: new Date(this.now()),
         clockTolerance: 10 * 365 * 86400,
       });
-      const record = typeof payload.jti === 'string' ? this.accessTokens.get(payload.jti) : undefined;
+      const record =
+        typeof payload.jti === 'string' ? this.accessTokens.get(payload.jti) : undefined;
       if (record && !record.revoked) {
         record.revoked = true;
         this.stats.revocations += 1;

@@ -1,0 +1,340 @@
+import { decodeJwt } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/config.js';
+import {
+  ALAN,
+  CLIENT_ID,
+  IMPERSONATION,
+  controlOk,
+  expectError,
+  expectOAuthError,
+  getMe,
+  json,
+  manualClock,
+  postToken,
+  start,
+  type ManualClock,
+  type RunningEmulator,
+  type TokenBody,
+} from './helpers.js';
+
+const BACKEND = { clientId: 'backend', clientSecret: 's3cret!:%' };
+const REPORTER = { clientId: 'reporter', clientSecret: 'another-secret' };
+
+let emulator: RunningEmulator;
+let clock: ManualClock;
+let base: string;
+
+beforeEach(async () => {
+  clock = manualClock();
+  emulator = await start({
+    now: clock.now,
+    config: {
+      clients: [
+        ...defaultConfig().clients,
+        { ...BACKEND, appType: 'web', redirectUris: [], allowImpersonation: true },
+        { ...REPORTER, appType: 'web', redirectUris: [] },
+      ],
+    },
+  });
+  base = emulator.url;
+});
+afterEach(() => emulator.close());
+
+function basic(clientId: string, secret: string): Record<string, string> {
+  const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;
+  return { authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+}
+
+async function ok(res: Response): Promise<TokenBody> {
+  const body = await json<TokenBody>(res);
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+describe('client_credentials grant', () => {
+  const request = (extra: Record<string, unknown> = {}) => ({
+    grant_type: 'client_credentials',
+    client_id: BACKEND.clientId,
+    client_secret: BACKEND.clientSecret,
+    ...extra,
+  });
+
+  it('issues a client token with bearer, expires_at and the default scope, and no refresh_token', async () => {
+    const body = await ok(await postToken(base, request()));
+    expect(body.token_type).toBe('bearer');
+    expect(body.scope).toBe('user_default');
+    expect(body.expires_at).toBe(new Date(clock.now() + 21600 * 1000).toISOString());
+    expect(body.refresh_token).toBeUndefined();
+    const claims = decodeJwt(body.access_token);
+    expect(claims.sub).toBe(BACKEND.clientId);
+    expect(claims.sub_type).toBe('client');
+  });
+
+  it('echoes the requested scope', async () => {
+    const body = await ok(await postToken(base, request({ scope: 'admin_classic' })));
+    expect(body.scope).toBe('admin_classic');
+  });
+
+  it('accepts a form-encoded body', async () => {
+    await ok(await postToken(base, request(), { form: true }));
+  });
+
+  it('refuses a scope not assigned to the client with 400 invalid_scope', async () => {
+    const entry = await expectOAuthError(
+      await postToken(base, request({ scope: 'user_default apps:everything' })),
+      400,
+      'invalid_scope',
+    );
+    expect(entry.detail).toContain('apps:everything');
+  });
+
+  it('accepts the credentials as HTTP Basic, as the metadata advertises', async () => {
+    await ok(
+      await postToken(
+        base,
+        { grant_type: 'client_credentials' },
+        { headers: basic(BACKEND.clientId, BACKEND.clientSecret) },
+      ),
+    );
+    await expectOAuthError(
+      await postToken(
+        base,
+        { grant_type: 'client_credentials' },
+        { headers: basic(BACKEND.clientId, 'wrong') },
+      ),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('gives a token that reads the items API but has no user', async () => {
+    const { access_token } = await ok(await postToken(base, request()));
+    const items = await fetch(`${base}/api/v1/items?resourceType=app`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(items.status).toBe(200);
+    await expectError(await getMe(base, access_token), 404);
+  });
+
+  it('refuses a wrong client_secret with 401 invalid_client', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ client_secret: 'wrong' })),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('refuses a missing client_secret or client_id with 400', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ client_secret: undefined })),
+      400,
+      'invalid_request',
+    );
+    await expectOAuthError(
+      await postToken(base, request({ client_id: undefined })),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it('refuses a public client or an unknown client with 401 invalid_client', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ client_id: CLIENT_ID })),
+      401,
+      'invalid_client',
+    );
+    await expectOAuthError(
+      await postToken(base, request({ client_id: 'nobody' })),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('refuses malformed Basic credentials with 401 invalid_client, never 500', async () => {
+    const broken = {
+      authorization: `Basic ${Buffer.from('backend%zz:%E0%A4%A').toString('base64')}`,
+    };
+    await expectOAuthError(
+      await postToken(base, { grant_type: 'client_credentials' }, { headers: broken }),
+      401,
+      'invalid_client',
+    );
+    const noColon = { authorization: `Basic ${Buffer.from('backend').toString('base64')}` };
+    await expectOAuthError(
+      await postToken(base, { grant_type: 'client_credentials' }, { headers: noColon }),
+      401,
+      'invalid_client',
+    );
+  });
+});
+
+describe('user impersonation grant', () => {
+  const request = (extra: Record<string, unknown> = {}) => ({
+    grant_type: IMPERSONATION,
+    client_id: BACKEND.clientId,
+    client_secret: BACKEND.clientSecret,
+    user_lookup: { field: 'userId', value: ALAN.id },
+    ...extra,
+  });
+
+  async function whoAmI(accessToken: string): Promise<string> {
+    return (await json<{ id: string }>(await getMe(base, accessToken))).id;
+  }
+
+  it('issues a token for the user looked up by userId', async () => {
+    const body = await ok(await postToken(base, request()));
+    expect(body.token_type).toBe('bearer');
+    expect(body.scope).toBe('user_default');
+    expect(body.refresh_token).toBeUndefined();
+    expect(await whoAmI(body.access_token)).toBe(ALAN.id);
+  });
+
+  it('looks a user up by subject', async () => {
+    const body = await ok(
+      await postToken(base, request({ user_lookup: { field: 'subject', value: ALAN.subject } })),
+    );
+    expect(await whoAmI(body.access_token)).toBe(ALAN.id);
+  });
+
+  it('accepts a form body with user_lookup[field] and user_lookup[value]', async () => {
+    const body = await ok(
+      await postToken(
+        base,
+        {
+          grant_type: IMPERSONATION,
+          client_id: BACKEND.clientId,
+          client_secret: BACKEND.clientSecret,
+          'user_lookup[field]': 'subject',
+          'user_lookup[value]': ALAN.subject,
+        },
+        { form: true },
+      ),
+    );
+    expect(await whoAmI(body.access_token)).toBe(ALAN.id);
+  });
+
+  it('accepts a form body whose user_lookup is a JSON string', async () => {
+    const body = await ok(
+      await postToken(
+        base,
+        {
+          grant_type: IMPERSONATION,
+          client_id: BACKEND.clientId,
+          client_secret: BACKEND.clientSecret,
+          user_lookup: JSON.stringify({ field: 'userId', value: ALAN.id }),
+        },
+        { form: true },
+      ),
+    );
+    expect(await whoAmI(body.access_token)).toBe(ALAN.id);
+  });
+
+  it('accepts the client credentials as HTTP Basic', async () => {
+    const body = await ok(
+      await postToken(
+        base,
+        { grant_type: IMPERSONATION, user_lookup: { field: 'userId', value: ALAN.id } },
+        { headers: basic(BACKEND.clientId, BACKEND.clientSecret) },
+      ),
+    );
+    expect(await whoAmI(body.access_token)).toBe(ALAN.id);
+  });
+
+  it('issues a refresh token with offline_access, which the client refreshes with its secret', async () => {
+    const body = await ok(await postToken(base, request({ scope: 'user_default offline_access' })));
+    expect(body.refresh_token).toBeTruthy();
+    await expectOAuthError(
+      await postToken(base, {
+        grant_type: 'refresh_token',
+        refresh_token: body.refresh_token,
+        client_id: BACKEND.clientId,
+      }),
+      401,
+      'invalid_client',
+    );
+    const next = await ok(
+      await postToken(base, {
+        grant_type: 'refresh_token',
+        refresh_token: body.refresh_token,
+        client_id: BACKEND.clientId,
+        client_secret: BACKEND.clientSecret,
+      }),
+    );
+    expect(await whoAmI(next.access_token)).toBe(ALAN.id);
+  });
+
+  it('refuses a scope not assigned to the client with 400 invalid_scope', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ scope: 'superuser' })),
+      400,
+      'invalid_scope',
+    );
+  });
+
+  it('refuses a client that may not impersonate with 400 unauthorized_client', async () => {
+    await expectOAuthError(
+      await postToken(
+        base,
+        request({ client_id: REPORTER.clientId, client_secret: REPORTER.clientSecret }),
+      ),
+      400,
+      'unauthorized_client',
+    );
+  });
+
+  it('refuses a wrong secret with 401 invalid_client', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ client_secret: 'nope' })),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('refuses a missing or malformed user_lookup with 400', async () => {
+    for (const user_lookup of [
+      undefined,
+      'not json',
+      { field: 'email', value: 'alan@example.com' },
+      { field: 'userId' },
+      { field: 'userId', value: 42 },
+      [],
+      null,
+    ]) {
+      await expectOAuthError(
+        await postToken(base, request({ user_lookup })),
+        400,
+        'invalid_request',
+      );
+    }
+  });
+
+  it('refuses a user_lookup that matches nobody with 400', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ user_lookup: { field: 'userId', value: 'ghost' } })),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it('refuses a disabled user with 403', async () => {
+    await controlOk(base, 'POST', `/users/${ALAN.id}/disable`);
+    const entry = await expectError(await postToken(base, request()), 403, 'OAUTH-13');
+    expect(entry.meta?.error).toBe('access_denied');
+  });
+
+  it('refuses with 403 when the user has reached maxTokensPerUser', async () => {
+    await controlOk(base, 'PATCH', '/config', { maxTokensPerUser: 2 });
+    await ok(await postToken(base, request()));
+    await ok(await postToken(base, request()));
+    await expectError(await postToken(base, request()), 403, 'OAUTH-14');
+  });
+
+  it('refuses a missing client_secret with 400', async () => {
+    await expectOAuthError(
+      await postToken(base, request({ client_secret: undefined })),
+      400,
+      'invalid_request',
+    );
+  });
+});

@@ -45,5 +45,13 @@ export default defineConfig({
       stdout: 'pipe',
       timeout: 30_000,
     },
+    {
+      // The plain-HTML mashup on @qlik-auth/core (built by `npm test` before this runs).
+      command: 'pnpm --dir apps/mashup exec vite --port 5174 --strictPort',
+      url: 'http://localhost:5174/',
+      reuseExistingServer: !process.env.CI,
+      stdout: 'pipe',
+      timeout: 60_000,
+    },
   ],
 });

@@ -68,6 +68,7 @@ export function defaultConfig(): EmulatorConfig {
           `${origin}/`,
           `${origin}/callback`,
           `${origin}/index.html`,
+          `${origin}/harness.html`,
         ]),
         allowedOrigins: devOrigins,
       },

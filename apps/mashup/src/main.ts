@@ -1,0 +1,92 @@
+// The mashup a developer would write with the core alone: no framework, one module.
+import { createQlikAuth, QlikAuthError, type AuthState } from '@qlik-auth/core';
+import { config } from './config.js';
+
+const auth = createQlikAuth(config);
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function showError(error: unknown): void {
+  const box = $('error');
+  if (!error) {
+    box.hidden = true;
+    return;
+  }
+  const code = error instanceof QlikAuthError ? error.code : 'unexpected';
+  $('error-code').textContent = code;
+  box.dataset.code = code;
+  const details =
+    error instanceof QlikAuthError
+      ? [error.error, error.errorCode, error.status && `HTTP ${error.status}`].filter(Boolean)
+      : [];
+  const message = error instanceof Error ? error.message : String(error);
+  $('error-message').textContent = details.length ? `${message} (${details.join(', ')})` : message;
+  box.hidden = false;
+}
+
+let user: { name: string; email: string } | undefined;
+let loadingUser = false;
+
+async function loadUser(): Promise<void> {
+  if (loadingUser || user) return;
+  loadingUser = true;
+  try {
+    const response = await auth.fetch('/api/v1/users/me');
+    if (!response.ok) throw new Error(`users/me answered ${response.status}`);
+    user = (await response.json()) as { name: string; email: string };
+    render(auth.getSnapshot());
+  } catch (error) {
+    showError(error);
+  } finally {
+    loadingUser = false;
+  }
+}
+
+function render(state: AuthState): void {
+  const status = $('status');
+  status.textContent = state.status;
+  status.dataset.status = state.status;
+  $('sign-in').hidden = state.status !== 'signedOut';
+  $('sign-out').hidden = state.status !== 'signedIn';
+  $('expires').hidden = state.status !== 'signedIn' || !state.expiresAt;
+  if (state.expiresAt) {
+    const at = new Date(state.expiresAt);
+    $('expires-at').textContent = at.toLocaleTimeString();
+    $('expires-at').setAttribute('datetime', at.toISOString());
+  }
+  if (state.status === 'signedIn') {
+    void loadUser();
+  } else {
+    user = undefined;
+  }
+  $('user-card').hidden = !user;
+  $('user-name').textContent = user?.name ?? '';
+  $('user-email').textContent = user?.email ?? '';
+  if (state.error) showError(state.error);
+}
+
+function tick(): void {
+  const expiresAt = auth.getSnapshot().expiresAt;
+  if (expiresAt) {
+    const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    $('expires-in').textContent = `in ${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  }
+}
+
+$('sign-in').addEventListener('click', () => {
+  showError(undefined);
+  auth.signIn({ returnTo: location.pathname }).catch(showError);
+});
+$('sign-out').addEventListener('click', () => {
+  showError(undefined);
+  auth.signOut().catch(showError);
+});
+
+auth.subscribe(() => render(auth.getSnapshot()));
+render(auth.getSnapshot());
+setInterval(tick, 1000);
+tick();
+
+const params = new URL(location.href).searchParams;
+if (params.has('code') || params.has('error')) {
+  auth.handleRedirectCallback().catch(showError);
+}

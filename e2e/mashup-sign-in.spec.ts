@@ -1,0 +1,112 @@
+import { expect, test, type Page } from '@playwright/test';
+import { EMULATOR, emulatorControl } from './support/emulator.js';
+import { captureTokens, dumpBrowserStorage } from './support/tokens.js';
+
+const MASHUP = 'http://localhost:5174/';
+
+async function signIn(page: Page, user = /Ada Lovelace/): Promise<void> {
+  await page.goto(MASHUP);
+  await page.getByRole('button', { name: 'Sign in with Qlik Cloud' }).click();
+  await page.waitForURL((url) => url.origin === EMULATOR);
+  await page.getByLabel(user).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.origin === new URL(MASHUP).origin);
+  await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedIn');
+}
+
+test.describe('mashup on @qlik-auth/core against the emulator', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulatorControl(request).reset();
+  });
+
+  test('signs in through the login page and shows the user and the token expiry', async ({
+    page,
+  }) => {
+    await signIn(page);
+    await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
+    await expect(page.locator('#expires')).toBeVisible();
+    // code and state left the address bar
+    const url = new URL(page.url());
+    expect(url.searchParams.has('code')).toBe(false);
+    expect(url.searchParams.has('state')).toBe(false);
+  });
+
+  test('a reload stays signed in without a token request', async ({ page, request }) => {
+    const control = emulatorControl(request);
+    await signIn(page);
+    await control.clearRequests();
+    await page.reload();
+    await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedIn');
+    await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
+    const oauthRequests = (await control.requests()).filter((entry) =>
+      entry.path.startsWith('/oauth/'),
+    );
+    expect(oauthRequests).toEqual([]);
+  });
+
+  test('sign-out revokes: the old refresh token is refused afterwards', async ({
+    page,
+    request,
+  }) => {
+    const tokens = captureTokens(page);
+    await signIn(page);
+    expect(tokens.refresh).toHaveLength(1);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedOut');
+    await expect
+      .poll(
+        async () =>
+          (await emulatorControl(request).requests()).filter(
+            (e) => e.path === '/oauth/revoke' && e.status === 200,
+          ).length,
+      )
+      .toBeGreaterThanOrEqual(1);
+    const refused = await request.post(`${EMULATOR}/oauth/token`, {
+      form: {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh[0]!,
+        client_id: 'demo-spa',
+      },
+    });
+    expect(refused.status()).toBe(401);
+    const me = await request.get(`${EMULATOR}/api/v1/users/me`, {
+      headers: { authorization: `Bearer ${tokens.access[0]}` },
+    });
+    expect(me.status()).toBe(401);
+    // and a reload does not bring the session back
+    await page.reload();
+    await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedOut');
+  });
+
+  test('a denied sign-in shows its typed error', async ({ page }) => {
+    await page.goto(MASHUP);
+    await page.getByRole('button', { name: 'Sign in with Qlik Cloud' }).click();
+    await page.waitForURL((url) => url.origin === EMULATOR);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL((url) => url.origin === new URL(MASHUP).origin);
+    await expect(page.locator('#error')).toBeVisible();
+    await expect(page.locator('#error')).toHaveAttribute('data-code', 'authorization_error');
+    await expect(page.locator('#error-message')).toContainText('access_denied');
+    await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedOut');
+    expect(new URL(page.url()).searchParams.has('error')).toBe(false);
+  });
+
+  test('after sign-in no token is in localStorage, sessionStorage, cookies, the URL or plain IndexedDB', async ({
+    page,
+  }) => {
+    const tokens = captureTokens(page);
+    await signIn(page);
+    await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
+    expect(tokens.access.length).toBeGreaterThan(0);
+    expect(tokens.refresh.length).toBeGreaterThan(0);
+    const everything = await dumpBrowserStorage(page);
+    // The dump did reach the library's IndexedDB records (so the search below means something).
+    expect(everything).toContain('databases');
+    expect(everything).toMatch(/base64/);
+    for (const token of [...tokens.access, ...tokens.refresh]) {
+      expect(everything).not.toContain(token);
+      // nor any long piece of it
+      expect(everything).not.toContain(token.slice(-24));
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import type { Page } from '@playwright/test';
+
+/** Records every token the tenant hands to the page, read from the network as an attacker would. */
+export function captureTokens(page: Page): { access: string[]; refresh: string[] } {
+  const seen = { access: [] as string[], refresh: [] as string[] };
+  page.on('response', async (response) => {
+    if (!response.url().endsWith('/oauth/token') || response.status() !== 200) return;
+    try {
+      const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+      if (body.access_token) seen.access.push(body.access_token);
+      if (body.refresh_token) seen.refresh.push(body.refresh_token);
+    } catch {
+      // not JSON: nothing to record
+    }
+  });
+  return seen;
+}
+
+/**
+ * Everything the page can reach in web storage, cookies, its URL and, serialised, every IndexedDB
+ * record (binary data as base64), so a test can search it for a token in plain text.
+ */
+export async function dumpBrowserStorage(page: Page): Promise<string> {
+  const cookies = await page.context().cookies();
+  const inPage = await page.evaluate(async () => {
+    const toText = (value: unknown): unknown => {
+      if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+        const bytes =
+          value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer);
+        let binary = '';
+        for (const byte of bytes) binary += String.fromCharCode(byte);
+        return { base64: btoa(binary), utf8: new TextDecoder().decode(bytes) };
+      }
+      if (typeof CryptoKey !== 'undefined' && value instanceof CryptoKey) {
+        return { cryptoKey: value.algorithm, extractable: value.extractable };
+      }
+      if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toText(v)]));
+      }
+      return value;
+    };
+    const databases: Record<string, unknown[]> = {};
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(info.name!);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const records: unknown[] = [];
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        const all = await new Promise<unknown[]>((resolve, reject) => {
+          const request = db.transaction(storeName).objectStore(storeName).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        records.push(...all.map(toText));
+      }
+      db.close();
+      databases[info.name!] = records;
+    }
+    return {
+      url: location.href,
+      localStorage: { ...localStorage },
+      sessionStorage: { ...sessionStorage },
+      cookie: document.cookie,
+      databases,
+    };
+  });
+  return JSON.stringify({ cookies, ...inPage });
+}

@@ -1,0 +1,148 @@
+import {
+  authorizationCodeGrantRequest,
+  None,
+  processAuthorizationCodeResponse,
+  validateAuthResponse,
+  type AuthorizationServer,
+  type Client,
+} from 'oauth4webapi';
+import { classifyError } from './classify.js';
+import { QlikAuthError, type QlikAuthErrorDetails } from './errors.js';
+import { parseUrl } from './options.js';
+import { sessionFromTokenResponse, type Session } from './session.js';
+import { takeTransaction } from './transaction.js';
+import type { Transport } from './transport.js';
+import type { Vault } from './vault.js';
+
+/** What `handleRedirectCallback` resolves to: what the app passed to `signIn`. */
+export interface CallbackResult {
+  /** Same-origin path to go to now (`/` when none or unsafe). */
+  returnTo?: string;
+  /** The `appState` given to `signIn`, unchanged. */
+  appState?: unknown;
+}
+
+/** What the callback handler needs from its instance. */
+export interface CallbackDeps {
+  client: Client;
+  transport: Transport;
+  vault: Vault;
+  now: () => number;
+  discover: () => Promise<AuthorizationServer>;
+  /** Makes the new session current; runs once per successful exchange. */
+  accept: (session: Session) => Promise<void>;
+  /** Hears each failed exchange once. */
+  fail: (error: QlikAuthError) => void;
+}
+
+/** Authorization response parameters, which leave the address bar before anything else happens. */
+const RESPONSE_PARAMS = [
+  'code',
+  'state',
+  'error',
+  'error_description',
+  'error_code',
+  'error_detail',
+  'iss',
+];
+
+function stateMismatch(message: string): QlikAuthError {
+  return new QlikAuthError('state_mismatch', message);
+}
+
+/** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
+function authorizationError(params: URLSearchParams): QlikAuthError {
+  const get = (name: string) => params.get(name) ?? undefined;
+  const error = get('error') || 'unknown_error';
+  const details: QlikAuthErrorDetails = {
+    error,
+    errorDescription: get('error_description'),
+    errorCode: get('error_code'),
+    errorDetail: get('error_detail'),
+    // These two mean "try again later"; the others need the user or the app to change something.
+    retryable: error === 'temporarily_unavailable' || error === 'server_error',
+  };
+  return new QlikAuthError('authorization_error', details.errorDescription ?? error, details);
+}
+
+/**
+ * Removes the response parameters from the address bar (with `history.replaceState`, so no
+ * navigation and no history entry) when that URL is the one being handled: a code left there
+ * would be bookmarked, shared, logged by analytics, or replayed by a reload. Returns the new
+ * address, under which a second call (reading the now clean address bar) finds the first.
+ */
+function cleanAddressBar(state: string | null): string | undefined {
+  if (typeof history === 'undefined' || typeof location === 'undefined') return;
+  const current = new URL(location.href);
+  if (state === null || current.searchParams.get('state') !== state) return;
+  for (const name of RESPONSE_PARAMS) current.searchParams.delete(name);
+  history.replaceState(history.state, '', current.href);
+  return location.href;
+}
+
+/**
+ * Creates `handleRedirectCallback` for one instance. Calls for the same `state` share one
+ * promise, so React StrictMode's double effect or a double click cause one token request and
+ * see one result; a URL whose transaction is gone (a reload, the back button, a replay) fails
+ * with a typed error before any request is made.
+ */
+export function createCallbackHandler(deps: CallbackDeps) {
+  /** By `state`, and by the cleaned address of the page that carried it. */
+  const calls = new Map<string, Promise<CallbackResult>>();
+
+  async function exchange(params: URLSearchParams): Promise<CallbackResult> {
+    const states = params.getAll('state');
+    if (states.length !== 1 || !states[0]) {
+      throw stateMismatch('the callback URL must carry one state');
+    }
+    // The transaction comes first: a replayed or forged URL fails here, without a request.
+    const transaction = await takeTransaction(deps.vault, states[0], deps.now());
+    // The state matched a transaction of ours, so the error is genuine; it needs no metadata.
+    if (params.has('error')) throw authorizationError(params);
+    const as = await deps.discover();
+    let session: Session;
+    try {
+      // RFC 6749 section 4.1.2: checks state (again), `iss` where sent, repeated parameters.
+      const validated = validateAuthResponse(as, deps.client, params, transaction.state);
+      const response = await authorizationCodeGrantRequest(
+        as,
+        deps.client,
+        None(),
+        validated,
+        transaction.redirectUri,
+        transaction.codeVerifier,
+        deps.transport,
+      );
+      const tokens = await processAuthorizationCodeResponse(as, deps.client, response);
+      session = sessionFromTokenResponse(tokens, deps.now(), transaction.scopes);
+    } catch (error) {
+      throw await classifyError(error);
+    }
+    await deps.accept(session);
+    return {
+      returnTo: transaction.returnTo,
+      ...(transaction.appState === undefined ? {} : { appState: transaction.appState }),
+    };
+  }
+
+  return function handleRedirectCallback(input?: string | URL): Promise<CallbackResult> {
+    const href =
+      input === undefined ? (typeof location === 'undefined' ? '' : location.href) : String(input);
+    const url = parseUrl(href);
+    if (!url) return Promise.reject(stateMismatch('the callback URL is not a URL'));
+    const params = url.searchParams;
+    const state = params.get('state');
+    let call = calls.get(state ?? url.href);
+    if (!call) {
+      const cleaned = cleanAddressBar(state);
+      call = exchange(new URLSearchParams(params)).catch(async (thrown: unknown) => {
+        const error = await classifyError(thrown);
+        deps.fail(error);
+        throw error;
+      });
+      calls.set(state ?? url.href, call);
+      if (cleaned) calls.set(cleaned, call);
+    }
+    return call;
+  };
+}

@@ -1,0 +1,63 @@
+import { QlikAuthError, type QlikErrorEntry } from './errors.js';
+
+/** The parts of oauth4webapi's errors (and of a thrown Response) that say what went wrong. */
+interface ProtocolFailure {
+  message?: string;
+  cause?: unknown;
+  response?: Response;
+  error?: string;
+  error_description?: string;
+}
+
+function isResponse(value: unknown): value is Response {
+  return Object.prototype.toString.call(value) === '[object Response]';
+}
+
+/**
+ * Turns whatever a protocol step threw into a {@link QlikAuthError}. oauth4webapi parses RFC 6749
+ * section 5.2 bodies (`{ error }`) into `ResponseBodyError`; Qlik's `{ errors: [...] }` bodies
+ * are not RFC 6749, so they arrive as an `OperationProcessingError` whose cause is the unread
+ * `Response`, and are read here. `meta.error` in Qlik's entries carries the RFC 6749 name.
+ */
+export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
+  if (thrown instanceof QlikAuthError) return thrown;
+  const failure = (thrown ?? {}) as ProtocolFailure;
+  const response = failure.response ?? (isResponse(failure.cause) ? failure.cause : undefined);
+  if (!response) {
+    // Malformed JSON, a missing access_token, a wrong token_type, an issuer mismatch, ... No
+    // `cause`: oauth4webapi attaches the parsed body, which may hold the very tokens we protect.
+    return new QlikAuthError('invalid_response', `invalid response: ${failure.message ?? thrown}`);
+  }
+  const { status } = response;
+  let error = failure.error;
+  let description = failure.error_description;
+  let qlikErrors: QlikErrorEntry[] | undefined;
+  try {
+    const body = (await response.json()) as {
+      errors?: QlikErrorEntry[];
+      error?: string;
+      error_description?: string;
+    };
+    if (Array.isArray(body?.errors)) qlikErrors = body.errors;
+    const named = qlikErrors?.[0]?.meta?.error;
+    error ??= body?.error ?? (typeof named === 'string' ? named : undefined);
+    description ??= body?.error_description ?? qlikErrors?.[0]?.detail ?? qlikErrors?.[0]?.title;
+  } catch {
+    // Not JSON (an HTML error page), already read, or cut off: the status still classifies it.
+  }
+  const code =
+    status >= 500 || status === 429
+      ? 'server_error'
+      : status < 400
+        ? 'invalid_response'
+        : error === 'invalid_grant'
+          ? 'invalid_grant'
+          : 'request_rejected';
+  return new QlikAuthError(code, description ?? failure.message ?? `HTTP ${status}`, {
+    retryable: code === 'server_error',
+    status,
+    ...(qlikErrors ? { qlikErrors } : {}),
+    ...(error ? { error } : {}),
+    cause: thrown,
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Every failure the core reports is a {@link QlikAuthError} with one of these stable codes, so an
+ * app can branch on `error.code` without parsing messages.
+ */
+export const QlikAuthErrorCode = {
+  /** The options passed to `createQlikAuth` are unusable (bad host, missing client id, ...). */
+  INVALID_OPTIONS: 'invalid_options',
+  /** The request never got an answer (offline, DNS, CORS, dropped connection, timeout). Retry. */
+  NETWORK_ERROR: 'network_error',
+  /** The tenant answered 5xx or 429: it could not serve the request now. Retry. */
+  SERVER_ERROR: 'server_error',
+  /** The tenant answered something that is not a valid protocol response (HTML, empty, no token). */
+  INVALID_RESPONSE: 'invalid_response',
+  /** The authorization code or refresh token was rejected (RFC 6749 section 5.2 `invalid_grant`). */
+  INVALID_GRANT: 'invalid_grant',
+  /** Any other 4xx from the token or revocation endpoint (`invalid_client`, a disabled user, ...). */
+  REQUEST_REJECTED: 'request_rejected',
+  /** The authorization server redirected back with an error (RFC 6749 section 4.1.2.1). */
+  AUTHORIZATION_ERROR: 'authorization_error',
+  /** The callback URL carries no `state`, or more than one (RFC 6749 section 10.12). */
+  STATE_MISMATCH: 'state_mismatch',
+  /** No sign-in transaction for this `state`: forged, replayed, or started in another browser. */
+  TRANSACTION_NOT_FOUND: 'transaction_not_found',
+  /** The sign-in transaction is older than 10 minutes. */
+  TRANSACTION_EXPIRED: 'transaction_expired',
+  /** The configured storage failed or did not answer. */
+  STORAGE_UNAVAILABLE: 'storage_unavailable',
+  /** There is no session: sign in first. */
+  NOT_SIGNED_IN: 'not_signed_in',
+  /** The access token has expired and could not be renewed. */
+  TOKEN_EXPIRED: 'token_expired',
+  /** The URL is not on the tenant, so it must never receive a token. */
+  UNTRUSTED_URL: 'untrusted_url',
+  /** The operation is not available (yet) in this client or on this server. */
+  UNSUPPORTED: 'unsupported',
+} as const;
+
+/** One of the {@link QlikAuthErrorCode} values. */
+export type QlikAuthErrorCode = (typeof QlikAuthErrorCode)[keyof typeof QlikAuthErrorCode];
+
+/** One entry of the Qlik Cloud `{ errors: [...] }` body (`components.schemas.Error`). */
+export interface QlikErrorEntry {
+  code: string;
+  title: string;
+  detail?: string;
+  status?: string;
+  meta?: Record<string, unknown>;
+}
+
+/** Optional facts a {@link QlikAuthError} carries; all are plain data, never a token. */
+export interface QlikAuthErrorDetails {
+  retryable?: boolean;
+  status?: number;
+  qlikErrors?: QlikErrorEntry[];
+  /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
+  error?: string;
+  /** `error_description` of an error redirect or RFC 6749 error body. */
+  errorDescription?: string;
+  /** Qlik's internal `error_code` of an error redirect. */
+  errorCode?: string;
+  /** Qlik's `error_detail` of an error redirect. */
+  errorDetail?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error class of the core. `code` is stable; `retryable` says whether trying the same
+ * thing again later can succeed; `status` and `qlikErrors` are the tenant's HTTP status and
+ * parsed `errors[]` body where there was one.
+ */
+export class QlikAuthError extends Error {
+  // `declare`: set by Object.assign below, so absent facts are absent keys, not `undefined` ones.
+  declare readonly code: QlikAuthErrorCode;
+  declare readonly retryable: boolean;
+  declare readonly status?: number;
+  declare readonly qlikErrors?: QlikErrorEntry[];
+  declare readonly error?: string;
+  declare readonly errorDescription?: string;
+  declare readonly errorCode?: string;
+  declare readonly errorDetail?: string;
+
+  /**
+   * @param code - a {@link QlikAuthErrorCode} value
+   * @param message - for people; branch on `code`, not on this
+   * @param details - status, server errors and the cause
+   */
+  constructor(code: QlikAuthErrorCode, message: string, details: QlikAuthErrorDetails = {}) {
+    const { cause, ...facts } = details;
+    super(message, { cause });
+    this.name = 'QlikAuthError';
+    Object.assign(this, { code, retryable: false }, facts);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `@qlik-auth/core`: browser OAuth 2.0 for Qlik Cloud. Authorization code with PKCE on
+ * oauth4webapi, sessions sealed in IndexedDB, one store per tenant and client.
+ *
+ * @example
+ * const auth = createQlikAuth({ host: 'tenant.eu.qlikcloud.com', clientId: '...' });
+ * if (new URLSearchParams(location.search).has('state')) {
+ *   const { returnTo } = await auth.handleRedirectCallback();
+ *   history.replaceState(null, '', returnTo);
+ * }
+ * auth.subscribe(() => render(auth.getSnapshot()));
+ */
+export { createQlikAuth } from './client.js';
+export type {
+  GetTokenOptions,
+  QlikAuth,
+  SignInOptions,
+  SignOutOptions,
+  TokenPurpose,
+} from './types.js';
+export type { CallbackResult } from './callback.js';
+export { QlikAuthError, QlikAuthErrorCode } from './errors.js';
+export type { QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
+export type { AuthorizationServerMetadata, QlikAuthOptions } from './options.js';
+export type { AuthUser } from './session.js';
+export type { SessionStore } from './storage.js';
+export type { AuthState, AuthStatus, Listener } from './store.js';

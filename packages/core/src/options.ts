@@ -1,0 +1,143 @@
+import type { AuthorizationServer } from 'oauth4webapi';
+import { QlikAuthError } from './errors.js';
+import type { SessionStore } from './storage.js';
+
+/** RFC 8414 authorization server metadata, as `/.well-known/oauth-authorization-server` returns. */
+export type AuthorizationServerMetadata = AuthorizationServer;
+
+/** What `createQlikAuth` accepts. Only `host` and `clientId` are required. */
+export interface QlikAuthOptions {
+  /** The tenant: `tenant.eu.qlikcloud.com`, `https://tenant.eu.qlikcloud.com` or `http://localhost:8787`. */
+  host: string;
+  /** The OAuth client id of a single-page-app client registered on the tenant. */
+  clientId: string;
+  /** Absolute redirect URI registered on the client. Default: the current page without query. */
+  redirectUri?: string;
+  /** Scopes to request. Default `['user_default', 'offline_access']`. */
+  scopes?: string[];
+  /** Where sessions live. Default `'indexeddb'` (memory when IndexedDB is unavailable). */
+  storage?: 'indexeddb' | 'memory' | SessionStore;
+  /** The fetch to use for every request. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Clock in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Known metadata of the tenant; skips discovery. Its `issuer` must be the host. */
+  metadata?: AuthorizationServerMetadata;
+  /** Leaves the page for the authorization endpoint. Default `location.assign`. */
+  navigate?: (url: string) => void;
+  /** Seconds before expiry at which a token counts as expiring. Default 60. */
+  leewaySeconds?: number;
+  /** Receives non-fatal problems (storage fallback, failed revocation). Default `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  /** The tenant origin, which is also the expected issuer (RFC 8414 section 3.3). */
+  origin: string;
+  clientId: string;
+  redirectUri?: string;
+  scopes: string[];
+  storage: 'indexeddb' | 'memory' | SessionStore;
+  fetch: typeof fetch;
+  now: () => number;
+  metadata?: AuthorizationServerMetadata;
+  navigate: (url: string) => void;
+  leewayMs: number;
+  warn: (message: string) => void;
+  /** True for an `http:` loopback host, where oauth4webapi must be told to allow plain HTTP. */
+  insecure: boolean;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** Throws `invalid_options` naming the option unless `ok`. */
+function check(ok: unknown, option: string): void {
+  if (!ok) throw new QlikAuthError('invalid_options', `invalid option: ${option}`);
+}
+
+/** `new URL` that answers undefined instead of throwing. */
+export function parseUrl(value: unknown, base?: string): URL | undefined {
+  try {
+    return new URL(value as string, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns what a user types as the tenant into an origin. A bare host name means HTTPS; plain HTTP
+ * is accepted for loopback hosts only (a local emulator), since tokens must not cross the network
+ * in the clear (RFC 6749 section 10.3).
+ */
+export function normalizeHost(host: unknown): string {
+  const text = typeof host === 'string' ? host.trim() : '';
+  const url = parseUrl(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  check(
+    text &&
+      url &&
+      // A bare origin: no path, query, fragment or credentials.
+      url.href === `${url.origin}/` &&
+      (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))),
+    'host (an https origin; http only for localhost)',
+  );
+  return url!.origin;
+}
+
+/** Validates options and applies defaults; throws `invalid_options` on anything unusable. */
+export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
+  const origin = normalizeHost(options?.host);
+  const {
+    clientId,
+    scopes = ['user_default', 'offline_access'],
+    storage = 'indexeddb',
+    leewaySeconds = 60,
+    metadata,
+  } = options;
+  check(clientId && typeof clientId === 'string', 'clientId');
+  // RFC 6749 section 3.3: scope tokens are printable ASCII without spaces.
+  check(
+    Array.isArray(scopes) && scopes.length && scopes.every((s) => /^[!-~]+$/.test(s)),
+    'scopes',
+  );
+  check(
+    storage === 'indexeddb' ||
+      storage === 'memory' ||
+      ['get', 'set', 'delete', 'update'].every((m) => typeof storage?.[m as 'get'] === 'function'),
+    'storage',
+  );
+  for (const name of ['fetch', 'now', 'navigate', 'onWarning'] as const) {
+    check(options[name] === undefined || typeof options[name] === 'function', name);
+  }
+  check(
+    typeof leewaySeconds === 'number' && leewaySeconds >= 0 && leewaySeconds < Infinity,
+    'leewaySeconds',
+  );
+  // Read lazily so that importing, or creating an instance during SSR, touches no browser global.
+  const redirectUri =
+    options.redirectUri ??
+    (typeof location === 'undefined' ? undefined : location.origin + location.pathname);
+  check(
+    redirectUri === undefined || /^https?:$/.test(parseUrl(redirectUri)?.protocol ?? ''),
+    'redirectUri',
+  );
+  // RFC 8414 section 3.3: metadata is only trusted for the issuer it names.
+  check(
+    !metadata || parseUrl(metadata.issuer)?.href === `${origin}/`,
+    'metadata (issuer must be the host)',
+  );
+  return {
+    origin,
+    clientId,
+    redirectUri,
+    scopes: [...scopes],
+    storage,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now: options.now ?? Date.now,
+    metadata,
+    navigate: options.navigate ?? ((url) => location.assign(url)),
+    leewayMs: leewaySeconds * 1000,
+    warn: options.onWarning ?? ((message) => console.warn(`[qlik-auth] ${message}`)),
+    insecure: origin.startsWith('http:'),
+  };
+}

@@ -1,0 +1,55 @@
+import {
+  calculatePKCECodeChallenge,
+  generateRandomCodeVerifier,
+  generateRandomState,
+  type AuthorizationServer,
+} from 'oauth4webapi';
+import { QlikAuthError } from './errors.js';
+import { parseUrl } from './options.js';
+
+/** Parameters of an authorization request beyond the PKCE pair and `state`. */
+export interface AuthorizationParameters {
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  prompt?: 'none' | 'login' | 'consent';
+  loginHint?: string;
+  maxAge?: number;
+}
+
+/** An authorization request ready to navigate to, and the secrets its callback will need. */
+export interface AuthorizationRequest {
+  url: string;
+  state: string;
+  codeVerifier: string;
+}
+
+/**
+ * Builds the authorization code request (RFC 6749 section 4.1.1) with PKCE S256 (RFC 7636
+ * section 4.2) and a fresh unguessable `state` bound to this browser (RFC 6749 section 10.12).
+ */
+export async function createAuthorizationRequest(
+  as: AuthorizationServer,
+  params: AuthorizationParameters,
+): Promise<AuthorizationRequest> {
+  const endpoint = parseUrl(as.authorization_endpoint);
+  if (!endpoint) {
+    throw new QlikAuthError('invalid_response', 'no authorization_endpoint in the metadata');
+  }
+  const codeVerifier = generateRandomCodeVerifier();
+  const state = generateRandomState();
+  const query: Record<string, string> = {
+    client_id: params.clientId,
+    response_type: 'code',
+    redirect_uri: params.redirectUri,
+    scope: params.scopes.join(' '),
+    state,
+    code_challenge: await calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+  };
+  if (params.prompt) query.prompt = params.prompt;
+  if (params.loginHint) query.login_hint = params.loginHint;
+  if (params.maxAge !== undefined) query.max_age = String(params.maxAge);
+  for (const name in query) endpoint.searchParams.set(name, query[name]!);
+  return { url: endpoint.href, state, codeVerifier };
+}

@@ -1,0 +1,135 @@
+import { createStore, promisifyRequest } from 'idb-keyval';
+import { QlikAuthError } from './errors.js';
+
+/**
+ * A key-value store for the core's records (an encryption key, the sealed session, sign-in
+ * transactions). Values are structured-clonable. Pass one as `storage` to keep sessions
+ * somewhere else; the core encrypts what it writes either way.
+ */
+export interface SessionStore {
+  /** The value under `key`, or undefined. */
+  get(key: string): Promise<unknown>;
+  /** Stores a structured-clonable value (a `CryptoKey` among them) under `key`. */
+  set(key: string, value: unknown): Promise<void>;
+  /** Removes `key`; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically replaces the value with `next(current)` (deleting it when that is undefined) and
+   * resolves to the previous value. Atomic across tabs where the backend allows it: that is what
+   * makes a sign-in transaction single use and lets two tabs agree on one encryption key.
+   */
+  update(key: string, next: (current: unknown) => unknown): Promise<unknown>;
+}
+
+/** How long a storage call may take before the core stops waiting (Safari can hang on open). */
+export const STORAGE_TIMEOUT_MS = 4000;
+
+/** A store in memory: for tests, SSR, and where IndexedDB is missing. */
+export function memoryStore(): SessionStore {
+  const map = new Map<string, unknown>();
+  return {
+    get: async (key) => map.get(key),
+    set: async (key, value) => void map.set(key, value),
+    delete: async (key) => void map.delete(key),
+    async update(key, next) {
+      const previous = map.get(key);
+      const value = next(previous);
+      if (value === undefined) map.delete(key);
+      else map.set(key, value);
+      return previous;
+    },
+  };
+}
+
+/** A store in an IndexedDB database of the library's own, through idb-keyval's `createStore`. */
+export function indexedDbStore(dbName: string): SessionStore {
+  const run = createStore(dbName, 'records');
+  return {
+    get: (key) => run('readonly', (store) => promisifyRequest(store.get(key))),
+    set: (key, value) => run('readwrite', (store) => (store.put(value, key), done(store))),
+    delete: (key) => run('readwrite', (store) => (store.delete(key), done(store))),
+    update: (key, next) =>
+      run('readwrite', (store) => {
+        // Read and write in one readwrite transaction, which IndexedDB runs exclusively.
+        let previous: unknown;
+        const read = store.get(key);
+        read.onsuccess = () => {
+          previous = read.result;
+          const value = next(previous);
+          if (value === undefined) store.delete(key);
+          else store.put(value, key);
+        };
+        return done(store).then(() => previous);
+      }),
+  };
+}
+
+function done(store: IDBObjectStore): Promise<void> {
+  return promisifyRequest(store.transaction as unknown as IDBRequest<void>);
+}
+
+type Method = keyof SessionStore;
+const METHODS: Method[] = ['get', 'set', 'delete', 'update'];
+/** A store seen as methods called by name (as member calls, so a class-based store keeps `this`). */
+type Callable = Record<Method, (...args: unknown[]) => Promise<unknown>>;
+
+/** A store whose every method is `wrap(method name)`. */
+function mapStore(wrap: (method: Method) => (...args: never[]) => Promise<unknown>): SessionStore {
+  return Object.fromEntries(
+    METHODS.map((method) => [method, wrap(method)]),
+  ) as unknown as SessionStore;
+}
+
+/**
+ * Never waits forever, never throws untyped: a call that fails, throws synchronously (no
+ * `indexedDB` global) or does not settle in time rejects with `storage_unavailable`.
+ */
+function guard(store: SessionStore): SessionStore {
+  return mapStore(
+    (method) =>
+      (...args) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(reject, STORAGE_TIMEOUT_MS, new Error('storage timed out'));
+          Promise.resolve()
+            .then(() => (store as Callable)[method](...args))
+            .then(resolve, reject)
+            .finally(() => clearTimeout(timer));
+        }).catch((cause: unknown) => {
+          throw new QlikAuthError('storage_unavailable', `storage failed: ${cause}`, { cause });
+        }),
+  );
+}
+
+/**
+ * IndexedDB first; on its first failure (missing, blocked, private mode, hung), memory for the
+ * rest of this instance's life, reported once.
+ */
+function withMemoryFallback(primary: SessionStore, warn: (message: string) => void): SessionStore {
+  const fallback = memoryStore();
+  let active = primary;
+  return mapStore((method) => async (...args) => {
+    const call = (store: SessionStore) => (store as Callable)[method](...args);
+    if (active === primary) {
+      try {
+        return await call(primary);
+      } catch (error) {
+        if (active === primary) {
+          active = fallback;
+          warn(`${(error as Error).message}; the session is kept in memory only`);
+        }
+      }
+    }
+    return call(fallback);
+  });
+}
+
+/** The store an instance uses for the `storage` option, with timeouts and typed failures. */
+export function openStore(
+  option: 'indexeddb' | 'memory' | SessionStore,
+  dbName: string,
+  warn: (message: string) => void,
+): SessionStore {
+  if (option === 'memory') return memoryStore();
+  if (option === 'indexeddb') return withMemoryFallback(guard(indexedDbStore(dbName)), warn);
+  return guard(option);
+}

@@ -1,0 +1,49 @@
+import { QlikAuthError } from './errors.js';
+import type { Vault } from './vault.js';
+
+/** A sign-in in progress: what the callback needs to finish it, and nothing else. */
+export interface Transaction {
+  state: string;
+  /** The PKCE secret (RFC 7636 section 4.1); sent once, to the token endpoint. */
+  codeVerifier: string;
+  /** The redirect URI sent to the authorization endpoint, which the token request must repeat. */
+  redirectUri: string;
+  scopes: string[];
+  /** Same-origin path to return to, already made safe. */
+  returnTo: string;
+  appState?: unknown;
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** A transaction is good for 10 minutes: long enough to sign in, short enough to be stale. */
+export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
+
+const recordName = (state: string) => `transaction:${state}`;
+
+/** Stores a transaction under its `state`, so several sign-ins (tabs) can be in flight at once. */
+export function saveTransaction(vault: Vault, transaction: Transaction): Promise<void> {
+  return vault.write(recordName(transaction.state), transaction);
+}
+
+/**
+ * Takes the transaction of a `state` out of storage: it can be used once only, even by two tabs
+ * handling the same callback URL at the same moment.
+ */
+export async function takeTransaction(
+  vault: Vault,
+  state: string,
+  now: number,
+): Promise<Transaction> {
+  const transaction = (await vault.take(recordName(state))) as Transaction | undefined;
+  if (transaction?.state !== state) {
+    throw new QlikAuthError(
+      'transaction_not_found',
+      'no sign-in is waiting for this callback (already used, or not started here)',
+    );
+  }
+  if (!(now - transaction.createdAt <= TRANSACTION_TTL_MS)) {
+    throw new QlikAuthError('transaction_expired', 'the sign-in took over 10 minutes');
+  }
+  return transaction;
+}

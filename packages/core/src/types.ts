@@ -1,0 +1,89 @@
+import type { CallbackResult } from './callback.js';
+import type { AuthState, Listener } from './store.js';
+
+/** Options of {@link QlikAuth.signIn}. */
+export interface SignInOptions {
+  /** Same-origin path or URL to come back to; anything else becomes `/`. Default: this page. */
+  returnTo?: string;
+  /** JSON-serialisable data handed back by `handleRedirectCallback`; stored encrypted. */
+  appState?: unknown;
+  /** OpenID Connect `prompt`: `none` (no UI, fail instead), `login` or `consent`. */
+  prompt?: 'none' | 'login' | 'consent';
+  /** Who is expected to sign in (an email address), to pre-fill the login page. */
+  loginHint?: string;
+  /** Seconds since the user's last active authentication beyond which they must sign in again. */
+  maxAge?: number;
+}
+
+/** Options of {@link QlikAuth.signOut}. */
+export interface SignOutOptions {
+  /** Revoke the tokens at the tenant (RFC 7009). Default true. */
+  revoke?: boolean;
+  /** Same-origin path or URL to navigate to once signed out. Default: stay. */
+  returnTo?: string;
+}
+
+/** What a token is for: the API, the engine WebSocket, or a web resource URL. */
+export type TokenPurpose = 'access' | 'websocket' | 'webresource';
+
+/** Options of {@link QlikAuth.getToken}. */
+export interface GetTokenOptions {
+  purpose?: TokenPurpose;
+  forceRefresh?: boolean;
+}
+
+/** One client of one tenant: a store of the session state plus the operations on it. */
+export interface QlikAuth {
+  /** Calls `listener` after every state change; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void;
+  /** The current state; the same object until something in it changes. */
+  getSnapshot(): AuthState;
+  /**
+   * Starts the authorization code flow with PKCE: leaves the page for the tenant's authorization
+   * endpoint. Resolves once navigation has been asked for; rejects (and sets `error`) when the
+   * tenant or storage cannot be reached.
+   * @see [RFC 6749 section 4.1.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.1)
+   * @see [RFC 7636 section 4.3](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.3)
+   */
+  signIn(options?: SignInOptions): Promise<void>;
+  /**
+   * Finishes a sign-in on the redirect URI page (default URL: the current one). Idempotent: calls
+   * for the same response share one token request and one result.
+   * @see [RFC 6749 section 4.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2)
+   * @see [RFC 7636 section 4.5](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.5)
+   */
+  handleRedirectCallback(url?: string | URL): Promise<CallbackResult>;
+  /**
+   * The access token of the live session, from memory. Rejects with `not_signed_in` or
+   * `token_expired`. Refresh (`forceRefresh`, renewal of an expired token) and purpose tokens
+   * come with the token lifecycle; until then they reject with `unsupported`.
+   * @see [RFC 6749 section 5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+   */
+  getToken(options?: GetTokenOptions): Promise<string>;
+  /**
+   * `fetch` with the access token as Bearer, for tenant URLs only; relative paths resolve
+   * against the tenant. Any other origin rejects with `untrusted_url` and sends nothing.
+   * @see [RFC 6750 section 2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * The engine WebSocket URL of an app (`wss://<host>/app/<appId>?accessToken=...`, `ws://` for
+   * an http host), with a websocket-purpose token.
+   * @see [RFC 8693 section 2.1](https://www.rfc-editor.org/rfc/rfc8693.html#section-2.1)
+   */
+  webSocketUrl(appId: string): Promise<string>;
+  /**
+   * A tenant URL with `accessToken=<webresource-purpose token>` added; any other origin rejects
+   * with `untrusted_url`.
+   * @see [RFC 8693 section 2.1](https://www.rfc-editor.org/rfc/rfc8693.html#section-2.1)
+   */
+  webResourceUrl(url: string | URL): Promise<string>;
+  /**
+   * Ends the session: the state is `signedOut` at once, then the refresh and access tokens are
+   * revoked. A failed revocation is reported through `onWarning` and never blocks the sign-out.
+   * @see [RFC 7009 section 2.1](https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1)
+   */
+  signOut(options?: SignOutOptions): Promise<void>;
+  /** Stops notifying listeners and releases what the instance holds. */
+  destroy(): void;
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { QlikAuthError } from '../src/index.js';
+import { rejectionOf, setup } from './helpers.js';
+
+describe('fetch', () => {
+  it('sends the access token as Bearer to a tenant-relative path (RFC 6750 section 2.1)', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    const response = await auth.fetch('/api/v1/users/me');
+    expect(response.status).toBe(200);
+    const [request] = tenant.to('/api/v1/users/me');
+    expect(request!.url).toBe(`${tenant.origin}/api/v1/users/me`);
+    expect(request!.headers.authorization).toBe(`Bearer ${await auth.getToken()}`);
+  });
+
+  it('resolves a relative path against the tenant, not the page', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    await auth.fetch('api/v1/users/me?x=1');
+    expect(tenant.requests.at(-1)!.url).toBe(`${tenant.origin}/api/v1/users/me?x=1`);
+  });
+
+  it('sends the token to an absolute URL on the tenant, keeping the caller’s headers and init', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    await auth.fetch(new URL(`${tenant.origin}/api/v1/items`), {
+      method: 'POST',
+      headers: { 'x-trace': 'abc' },
+      body: 'a=1',
+    });
+    const request = tenant.requests.at(-1)!;
+    expect(request).toMatchObject({ method: 'POST', params: { a: '1' } });
+    expect(request.headers['x-trace']).toBe('abc');
+    expect(request.headers.authorization).toMatch(/^Bearer ey/);
+  });
+
+  it('accepts a Request for the tenant', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    await auth.fetch(
+      new Request(`${tenant.origin}/api/v1/users/me`, { headers: { accept: 'application/json' } }),
+    );
+    const request = tenant.requests.at(-1)!;
+    expect(request.headers.authorization).toMatch(/^Bearer ey/);
+    expect(request.headers.accept).toBe('application/json');
+  });
+
+  it.each([
+    ['another origin', 'https://evil.example/api/v1/users/me'],
+    ['a protocol-relative URL', '//evil.example/api'],
+    ['a look-alike host', 'https://tenant.eu.qlikcloud.com.evil.example/api'],
+    ['the tenant over http', 'http://tenant.eu.qlikcloud.com/api/v1/users/me'],
+    ['the tenant on another port', 'https://tenant.eu.qlikcloud.com:8443/api'],
+    ['credentials that hide another host', 'https://tenant.eu.qlikcloud.com@evil.example/api'],
+    ['a backslash that browsers read as a slash', '/\\evil.example/api'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a Request to another origin', new Request('https://evil.example/steal')],
+  ])('refuses %s and sends nothing', async (_label, target) => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    const requests = tenant.requests.length;
+    const error = await rejectionOf(auth.fetch(target));
+    expect(error).toBeInstanceOf(QlikAuthError);
+    expect(error).toMatchObject({ code: 'untrusted_url', retryable: false });
+    expect(tenant.requests.length).toBe(requests);
+  });
+
+  it('rejects with not_signed_in and sends nothing without a session', async () => {
+    const { auth, tenant } = setup();
+    expect((await rejectionOf(auth.fetch('/api/v1/users/me'))).code).toBe('not_signed_in');
+    expect(tenant.requests).toHaveLength(0);
+  });
+
+  it('answers HTTP errors as responses, like fetch', async () => {
+    const { auth, signIn } = setup();
+    await signIn(auth);
+    expect((await auth.fetch('/api/v1/nothing')).status).toBe(404);
+  });
+
+  it('turns a failed request into a retryable network_error', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    tenant.failNext('/api/v1/users/me', 'drop');
+    expect(await rejectionOf(auth.fetch('/api/v1/users/me'))).toMatchObject({
+      code: 'network_error',
+      retryable: true,
+    });
+  });
+
+  it('leaves the caller’s abort as an AbortError', async () => {
+    let tenantFetch: typeof fetch = fetch;
+    // Honours signals, as a browser's fetch does.
+    const honouring: typeof fetch = async (input, init) => {
+      init?.signal?.throwIfAborted();
+      return tenantFetch(input, init);
+    };
+    const { auth, signIn, tenant } = setup({ auth: { fetch: honouring } });
+    tenantFetch = tenant.fetch;
+    await signIn(auth);
+    const controller = new AbortController();
+    controller.abort();
+    const error = await rejectionOf(auth.fetch('/api/v1/users/me', { signal: controller.signal }));
+    expect(error).not.toBeInstanceOf(QlikAuthError);
+    expect(error.name).toBe('AbortError');
+  });
+});
+
+describe('webResourceUrl', () => {
+  it('refuses a URL outside the tenant before asking for a token', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    const requests = tenant.requests.length;
+    expect((await rejectionOf(auth.webResourceUrl('https://evil.example/image.png'))).code).toBe(
+      'untrusted_url',
+    );
+    expect(tenant.requests.length).toBe(requests);
+  });
+});

@@ -1,0 +1,147 @@
+import 'fake-indexeddb/auto';
+import { afterEach } from 'vitest';
+import {
+  createQlikAuth,
+  type AuthState,
+  type QlikAuth,
+  type QlikAuthOptions,
+} from '../src/index.js';
+import { createFakeTenant, type FakeTenantOptions } from './fake-tenant.js';
+
+export const REDIRECT_URI = 'http://localhost:3000/callback';
+const START = Date.parse('2030-01-01T00:00:00.000Z');
+let sequence = 0;
+
+afterEach(() => {
+  history.replaceState(null, '', '/');
+});
+
+/**
+ * A fake tenant, a controllable clock and a QlikAuth wired to them. Every call gets its own
+ * client id, hence its own IndexedDB database: tests never see each other's sessions.
+ */
+export function setup(
+  overrides: { tenant?: Partial<FakeTenantOptions>; auth?: Partial<QlikAuthOptions> } = {},
+) {
+  const clock = { time: START };
+  const now = () => clock.time;
+  sequence += 1;
+  const tenant = createFakeTenant({
+    now,
+    clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
+    ...overrides.tenant,
+  });
+  const navigations: string[] = [];
+  const warnings: string[] = [];
+  const options: QlikAuthOptions = {
+    host: tenant.origin,
+    clientId: tenant.clientId,
+    redirectUri: REDIRECT_URI,
+    fetch: tenant.fetch,
+    now,
+    navigate: (url) => void navigations.push(url),
+    onWarning: (message) => void warnings.push(message),
+    ...overrides.auth,
+  };
+  /** A new instance on the same storage: what a page reload (or another tab) creates. */
+  const create = (extra: Partial<QlikAuthOptions> = {}) => createQlikAuth({ ...options, ...extra });
+  const auth = create();
+
+  /** The whole round trip: signIn, the tenant's login page, back on the redirect URI. */
+  async function signIn(instance: QlikAuth = auth, opts?: Parameters<QlikAuth['signIn']>[0]) {
+    await instance.signIn(opts);
+    const callbackUrl = tenant.authorize(navigations.at(-1)!);
+    history.replaceState(null, '', callbackUrl);
+    return instance.handleRedirectCallback();
+  }
+
+  /** Starts a sign-in and returns the URL the tenant would redirect back to. */
+  async function callbackUrlFor(instance: QlikAuth = auth, opts?: { deny?: boolean }) {
+    await instance.signIn();
+    return tenant.authorize(navigations.at(-1)!, opts);
+  }
+
+  return {
+    tenant,
+    clock,
+    auth,
+    create,
+    navigations,
+    warnings,
+    options,
+    signIn,
+    callbackUrlFor,
+    dbName: `qlik-auth:${tenant.origin}:${tenant.clientId}`,
+  };
+}
+
+/** Resolves with the first snapshot that is no longer `loading`. */
+export function settled(auth: QlikAuth): Promise<AuthState> {
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const check = () => {
+      const snapshot = auth.getSnapshot();
+      if (snapshot.status === 'loading') return;
+      unsubscribe();
+      resolve(snapshot);
+    };
+    unsubscribe = auth.subscribe(check);
+    check();
+  });
+}
+
+/** A promise's rejection, for asserting on error fields. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown>;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** Every record of a database, read past the library with the raw IndexedDB API. */
+export async function rawRecords(dbName: string): Promise<Map<string, unknown>> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(dbName);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    const names = [...db.objectStoreNames];
+    const records = new Map<string, unknown>();
+    for (const name of names) {
+      const store = db.transaction(name, 'readonly').objectStore(name);
+      const [keys, values] = await Promise.all(
+        [store.getAllKeys(), store.getAll()].map(
+          (request) =>
+            new Promise<unknown[]>((resolve, reject) => {
+              request.onsuccess = () => resolve(request.result as unknown[]);
+              request.onerror = () => reject(request.error);
+            }),
+        ),
+      );
+      keys!.forEach((key, i) => records.set(String(key), values![i]));
+    }
+    return records;
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes a record directly into a database, as corruption or tampering would. */
+export async function writeRaw(dbName: string, key: string, value: unknown): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(dbName);
+    request.onupgradeneeded = () => request.result.createObjectStore('records');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction('records', 'readwrite');
+    tx.objectStore('records').put(value, key);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+}

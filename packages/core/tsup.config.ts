@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm'],
+  dts: true,
+  target: 'es2022',
+  platform: 'browser',
+  clean: true,
+  sourcemap: true,
+});

@@ -1,0 +1,270 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
+import { cookie, readParams, redirect, sendHtml, stringParam } from './http.js';
+import { loginPage } from './login-page.js';
+import {
+  DEFAULT_CLIENT_SCOPES,
+  randomId,
+  type LoginSession,
+  type PendingAuthorization,
+} from './tenant.js';
+import type { Context } from './context.js';
+
+const SESSION_COOKIE = 'qlik_emulator_session';
+const PENDING_TTL_MS = 10 * 60 * 1000;
+
+/** The authorization endpoint and its login page (RFC 6749 section 4.1, RFC 7636). */
+export function createAuthorizeRoutes(ctx: Context) {
+  const { tenant, issuerOf } = ctx;
+
+  function sessionOf(req: IncomingMessage): LoginSession | undefined {
+    const id = cookie(req, SESSION_COOKIE);
+    return id ? tenant.sessions.get(id) : undefined;
+  }
+
+  /** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
+  function errorRedirect(
+    res: ServerResponse,
+    redirectUri: string,
+    state: string | undefined,
+    name: OAuthErrorName,
+    detail: string,
+  ): void {
+    const { entry } = oauthError(400, name, detail);
+    const target = new URL(redirectUri);
+    target.searchParams.set('error', rfcErrorName(name));
+    target.searchParams.set('error_description', detail);
+    target.searchParams.set('error_code', entry.code);
+    target.searchParams.set('error_detail', detail);
+    if (state !== undefined) target.searchParams.set('state', state);
+    redirect(res, target.href);
+  }
+
+  function completeAuthorization(
+    res: ServerResponse,
+    pending: PendingAuthorization,
+    session: LoginSession,
+    headers: Record<string, string> = {},
+  ): void {
+    session.consented.add(pending.clientId);
+    const code = tenant.issueCode(pending, session);
+    const target = new URL(pending.redirectUri);
+    target.searchParams.set('code', code);
+    target.searchParams.set('state', pending.state);
+    redirect(res, target.href, headers);
+  }
+
+  function startSession(userId: string): {
+    session: LoginSession;
+    headers: Record<string, string>;
+  } {
+    const session: LoginSession = {
+      id: randomId(24),
+      userId,
+      authTime: tenant.now(),
+      consented: new Set(),
+    };
+    tenant.sessions.set(session.id, session);
+    return {
+      session,
+      headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax` },
+    };
+  }
+
+  /** GET /oauth/authorize */
+  function authorize(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const query = url.searchParams;
+    const repeated = [...new Set(query.keys())].filter((key) => query.getAll(key).length > 1);
+    for (const key of ['client_id', 'redirect_uri']) {
+      if (repeated.includes(key))
+        throw oauthError(400, 'invalid_request', `parameter ${key} is repeated`);
+    }
+    // Without a known client and a registered redirect URI there is nowhere safe to redirect to.
+    const clientId = query.get('client_id');
+    const client = tenant.client(clientId ?? undefined);
+    if (!client) throw oauthError(400, 'invalid_request', 'client_id is missing or unknown');
+    const rawRedirect = query.get('redirect_uri');
+    if (!rawRedirect) throw oauthError(400, 'invalid_request', 'redirect_uri is required');
+    let redirectUri: string;
+    try {
+      redirectUri = new URL(rawRedirect, issuerOf(req)).href;
+    } catch {
+      throw oauthError(400, 'invalid_request', 'redirect_uri is not a URL');
+    }
+    if (!client.redirectUris.includes(redirectUri)) {
+      throw oauthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
+    }
+    // A repeated state cannot be echoed back faithfully, so it is left out of the error redirect.
+    const state = repeated.includes('state') ? undefined : (query.get('state') ?? undefined);
+    const fail = (name: OAuthErrorName, detail: string) =>
+      errorRedirect(res, redirectUri, state, name, detail);
+
+    // RFC 6749 section 4.1.2.1: a repeated parameter is an invalid_request, redirected like the rest.
+    if (repeated.length) return fail('invalid_request', `parameter ${repeated[0]} is repeated`);
+    if (query.get('response_type') !== 'code') {
+      return fail('unsupported_response_type', 'response_type must be code');
+    }
+    if (!state) return fail('invalid_request', 'state is required');
+    if (query.get('code_challenge_method') !== 'S256') {
+      return fail('invalid_request', 'code_challenge_method must be S256');
+    }
+    const codeChallenge = query.get('code_challenge');
+    if (!codeChallenge || !/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) {
+      return fail('invalid_request', 'code_challenge must be a base64url SHA-256 digest');
+    }
+    const scope = query.get('scope')?.trim();
+    if (!scope) return fail('invalid_request', 'scope is required');
+    const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
+    const requested = scope.split(/\s+/);
+    const unknown = requested.filter((s) => !allowed.includes(s));
+    if (unknown.length)
+      return fail('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`);
+    const prompt = query.get('prompt') ?? undefined;
+    if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {
+      return fail('invalid_request', 'prompt must be none, login or consent');
+    }
+    const rawMaxAge = query.get('max_age');
+    const maxAge = rawMaxAge === null ? undefined : Number(rawMaxAge);
+    if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge >= 0)) {
+      return fail('invalid_request', 'max_age must be a non-negative number');
+    }
+    const loginHint = query.get('login_hint') ?? undefined;
+
+    const pending: PendingAuthorization = {
+      id: randomId(16),
+      clientId: client.clientId,
+      redirectUri,
+      scope: [...new Set(requested)].join(' '),
+      state,
+      codeChallenge,
+      expiresAt: tenant.now() + PENDING_TTL_MS,
+      ...(prompt ? { prompt } : {}),
+      ...(loginHint ? { loginHint } : {}),
+    };
+
+    let session = sessionOf(req);
+    if (session && !tenant.user(session.userId)) session = undefined;
+    const fresh =
+      session !== undefined &&
+      (maxAge === undefined || tenant.now() - session.authTime <= maxAge * 1000);
+    const hinted = tenant.findUser(loginHint);
+    const sessionMatchesHint = !hinted || session?.userId === hinted.id;
+
+    if (prompt === 'none') {
+      if (!session || !fresh) return fail('login_required', 'the user is not signed in');
+      if (!sessionMatchesHint)
+        return fail('login_required', 'the signed-in user is not the hinted one');
+      if (!session.consented.has(client.clientId))
+        return fail('consent_required', 'the user has not consented');
+      return completeAuthorization(res, pending, session);
+    }
+    if (session && fresh && sessionMatchesHint && prompt !== 'login') {
+      if (prompt !== 'consent' && session.consented.has(client.clientId)) {
+        return completeAuthorization(res, pending, session);
+      }
+      if (tenant.config.autoApprove) return completeAuthorization(res, pending, session);
+      pending.consentOnly = true;
+      tenant.pending.set(pending.id, pending);
+      return sendHtml(
+        res,
+        200,
+        loginPage({
+          transaction: pending.id,
+          clientId: client.clientId,
+          scope: pending.scope,
+          users: tenant.config.users,
+          consentFor: tenant.user(session.userId)!,
+        }),
+      );
+    }
+    if (tenant.config.autoApprove) {
+      const user =
+        hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
+      const { session: created, headers } = startSession(user.id);
+      return completeAuthorization(res, pending, created, headers);
+    }
+    tenant.pending.set(pending.id, pending);
+    sendHtml(
+      res,
+      200,
+      loginPage({
+        transaction: pending.id,
+        clientId: client.clientId,
+        scope: pending.scope,
+        users: tenant.config.users,
+        selected: hinted?.id ?? session?.userId ?? '',
+      }),
+    );
+  }
+
+  /** POST /oauth/authorize/login: the login page's form. */
+  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const params = await readParams(req);
+    const id = stringParam(params, 'transaction');
+    const pending = id ? tenant.pending.get(id) : undefined;
+    if (!pending || pending.expiresAt <= tenant.now()) {
+      if (id) tenant.pending.delete(id);
+      throw oauthError(
+        400,
+        'invalid_request',
+        'the sign-in transaction is unknown or has expired; start again',
+      );
+    }
+    const page = (message: string) =>
+      sendHtml(
+        res,
+        400,
+        loginPage({
+          transaction: pending.id,
+          clientId: pending.clientId,
+          scope: pending.scope,
+          users: tenant.config.users,
+          message,
+        }),
+      );
+    if (stringParam(params, 'action') === 'deny') {
+      tenant.pending.delete(pending.id);
+      return errorRedirect(
+        res,
+        pending.redirectUri,
+        pending.state,
+        'access_denied',
+        'the user denied access',
+      );
+    }
+    const typed = stringParam(params, 'typed')?.trim();
+    let user = typed ? tenant.findUser(typed) : tenant.user(stringParam(params, 'user') ?? '');
+    if (!user && typed) {
+      if (!/^[^\s@]+@[^\s@]+$/.test(typed)) return page('Type an email address, or pick a user.');
+      // A typed email that no user has yet becomes a new user, as a first sign-in would.
+      user = {
+        id: `user-${randomId(6)}`,
+        subject: `emulator|${typed}`,
+        name: typed.split('@')[0]!,
+        email: typed,
+      };
+      tenant.config.users.push(user);
+    }
+    if (!user) return page('Pick a user or type an email.');
+    tenant.pending.delete(pending.id);
+    if (user.disabled) {
+      return errorRedirect(
+        res,
+        pending.redirectUri,
+        pending.state,
+        'access_denied',
+        'the user is disabled',
+      );
+    }
+    // Only a consent page keeps the current session; a login page is a new sign-in, so a new
+    // session (and a new auth_time, which max_age checks) starts.
+    const current = sessionOf(req);
+    if (current && current.userId === user.id && pending.consentOnly) {
+      return completeAuthorization(res, pending, current);
+    }
+    const { session, headers } = startSession(user.id);
+    completeAuthorization(res, pending, session, headers);
+  }
+
+  return { authorize, login };
+}

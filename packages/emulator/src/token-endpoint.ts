@@ -1,0 +1,183 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type RequestLogEntry } from './control.js';
+import { oauthError } from './errors.js';
+import {
+  basicCredentials,
+  readParams,
+  requireParam,
+  sendJson,
+  stringParam,
+  type Params,
+} from './http.js';
+import { ACCESS_TOKEN_TYPE, DEFAULT_CLIENT_SCOPES, type Purpose } from './tenant.js';
+import type { Context } from './context.js';
+
+/** The token endpoint (all five grants of the OpenAPI) and revocation (RFC 7009). */
+export function createTokenRoutes(ctx: Context) {
+  const { tenant, issuerOf, cors } = ctx;
+
+  /** POST /oauth/token: all five grants of the OpenAPI. */
+  async function token(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+  ): Promise<void> {
+    const params = await readParams(req);
+    const grantType = requireParam(params, 'grant_type');
+    entry.grantType = grantType;
+    const basic = basicCredentials(req);
+    const clientId = basic?.clientId ?? stringParam(params, 'client_id');
+    const secret = basic?.clientSecret ?? stringParam(params, 'client_secret');
+    if (clientId) entry.clientId = clientId;
+    if (params.client_assertion !== undefined) {
+      throw oauthError(400, 'invalid_request', 'client_assertion is not supported by the emulator');
+    }
+    const issuer = issuerOf(req);
+    const send = (body: unknown) => sendJson(res, 200, body, cors(req));
+    // Client credentials may come in the body or as HTTP Basic (client_secret_basic).
+    const requireClientId = () => {
+      if (!clientId) throw oauthError(400, 'invalid_request', 'client_id is required');
+    };
+    const requireSecret = () => {
+      requireClientId();
+      if (!secret) throw oauthError(400, 'invalid_request', 'client_secret is required');
+    };
+    // A confidential grant may ask only for scopes assigned to the client (default user_default).
+    const clientScope = (client: { scopes?: string[] }): string => {
+      const requested = (stringParam(params, 'scope') ?? 'user_default')
+        .split(/\s+/)
+        .filter(Boolean);
+      if (!requested.length) return 'user_default';
+      const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
+      const unknown = requested.filter((s) => !allowed.includes(s));
+      if (unknown.length) {
+        throw oauthError(
+          400,
+          'invalid_scope',
+          `scope not allowed for this client: ${unknown.join(' ')}`,
+        );
+      }
+      return [...new Set(requested)].join(' ');
+    };
+
+    switch (grantType) {
+      case 'authorization_code': {
+        const code = requireParam(params, 'code');
+        const verifier = requireParam(params, 'code_verifier');
+        const redirectUri = requireParam(params, 'redirect_uri');
+        requireClientId();
+        const client = tenant.authenticateClient(clientId, secret);
+        let resolved: string;
+        try {
+          resolved = new URL(redirectUri, issuer).href;
+        } catch {
+          throw oauthError(400, 'invalid_request', 'redirect_uri is not a URL');
+        }
+        return send(await tenant.redeemCode(issuer, client, code, verifier, resolved));
+      }
+      case 'refresh_token': {
+        const refreshToken = requireParam(params, 'refresh_token');
+        if (clientId) tenant.authenticateClient(clientId, secret);
+        try {
+          const { response } = await tenant.refresh(issuer, clientId, refreshToken);
+          return send(response);
+        } catch (error) {
+          if ((error as { reuseDetected?: boolean }).reuseDetected) entry.reuseDetected = true;
+          throw error;
+        }
+      }
+      case 'urn:ietf:params:oauth:grant-type:token-exchange': {
+        requireClientId();
+        const subjectToken = requireParam(params, 'subject_token');
+        const subjectType = requireParam(params, 'subject_token_type');
+        const purpose = requireParam(params, 'purpose');
+        if (subjectType !== ACCESS_TOKEN_TYPE) {
+          throw oauthError(
+            400,
+            'invalid_request',
+            `subject_token_type must be ${ACCESS_TOKEN_TYPE}`,
+          );
+        }
+        if (purpose !== 'websocket' && purpose !== 'webresource') {
+          throw oauthError(400, 'invalid_request', 'purpose must be websocket or webresource');
+        }
+        entry.purpose = purpose;
+        const client = tenant.authenticateClient(clientId, secret);
+        return send(await tenant.exchange(issuer, client, subjectToken, purpose as Purpose));
+      }
+      case 'client_credentials': {
+        requireSecret();
+        const client = tenant.authenticateClient(clientId, secret);
+        const scope = clientScope(client);
+        const ttl = tenant.config.accessTokenTtlSeconds;
+        const { token: accessToken, record } = await tenant.issueAccessToken(
+          issuer,
+          { clientId: client.clientId, scope },
+          ttl,
+        );
+        return send({
+          access_token: accessToken,
+          token_type: 'bearer',
+          ...tenant.expiry(record.expiresAt, ttl),
+          scope,
+        });
+      }
+      case 'urn:qlik:oauth:user-impersonation': {
+        requireSecret();
+        let lookup = params.user_lookup;
+        if (typeof lookup === 'string') {
+          try {
+            lookup = JSON.parse(lookup);
+          } catch {
+            throw oauthError(400, 'invalid_request', 'user_lookup must be an object');
+          }
+        }
+        const field = (lookup as Params | undefined)?.field;
+        const value = (lookup as Params | undefined)?.value;
+        if ((field !== 'subject' && field !== 'userId') || typeof value !== 'string' || !value) {
+          throw oauthError(
+            400,
+            'invalid_request',
+            'user_lookup needs field (subject or userId) and value',
+          );
+        }
+        const client = tenant.authenticateClient(clientId, secret);
+        if (!client.allowImpersonation) {
+          throw oauthError(400, 'unauthorized_client', 'this client may not impersonate users');
+        }
+        const user = tenant.config.users.find(
+          (u) => (field === 'subject' ? u.subject : u.id) === value,
+        );
+        if (!user) throw oauthError(400, 'invalid_request', 'no user matches user_lookup');
+        const scope = clientScope(client);
+        tenant.assertUserMayGetTokens(user.id, true);
+        const { response } = await tenant.issueGrant(issuer, {
+          userId: user.id,
+          clientId: client.clientId,
+          scope,
+        });
+        return send(response);
+      }
+      default:
+        throw oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    }
+  }
+
+  /** POST /oauth/revoke (RFC 7009). */
+  async function revoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const params = await readParams(req);
+    const value = requireParam(params, 'token');
+    const hint = stringParam(params, 'token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+      throw oauthError(
+        400,
+        'invalid_request',
+        'token_type_hint must be access_token or refresh_token',
+      );
+    }
+    await tenant.revoke(value);
+    sendJson(res, 200, {}, cors(req));
+  }
+
+  return { token, revoke };
+}

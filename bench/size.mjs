@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Bundle size of what an app ships for browser OAuth, side by side, in one run: each entry is
+// bundled with esbuild (minified, browser, ESM, dependencies included) and gzipped at level 9.
+import { build } from 'esbuild';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const entries = [
+  {
+    name: '@qlik-auth/core (whole public API)',
+    code: "export * from '@qlik-auth/core';",
+  },
+  {
+    name: '@qlik-auth/core (createQlikAuth only)',
+    code: "export { createQlikAuth } from '@qlik-auth/core';",
+  },
+  {
+    name: 'oidc-client-ts (UserManager)',
+    code: "export { UserManager } from 'oidc-client-ts';",
+  },
+  {
+    name: '@auth0/auth0-spa-js (createAuth0Client)',
+    code: "export { createAuth0Client } from '@auth0/auth0-spa-js';",
+  },
+  {
+    name: '@qlik/api/auth (official Qlik client)',
+    code: "export * from '@qlik/api/auth';",
+  },
+];
+
+async function measure(code) {
+  const result = await build({
+    stdin: { contents: code, resolveDir: here, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const bytes = result.outputFiles[0].contents;
+  return {
+    min: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes).length,
+  };
+}
+
+const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;
+const rows = [];
+for (const entry of entries) {
+  try {
+    rows.push({ name: entry.name, ...(await measure(entry.code)) });
+  } catch (error) {
+    rows.push({ name: entry.name, error: error.message.split('\n')[0] });
+  }
+}
+console.log('\nBundle size (esbuild minified, dependencies included)\n');
+console.log(
+  `${'library'.padEnd(44)}${'min'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`,
+);
+for (const row of rows) {
+  if (row.error) console.log(`${row.name.padEnd(44)}  could not bundle: ${row.error}`);
+  else
+    console.log(
+      `${row.name.padEnd(44)}${kib(row.min).padStart(12)}${kib(row.gzip).padStart(12)}${kib(row.brotli).padStart(12)}`,
+    );
+}
+console.log('');

@@ -1,17 +1,10 @@
-import {
-  authorizationCodeGrantRequest,
-  None,
-  processAuthorizationCodeResponse,
-  validateAuthResponse,
-  type AuthorizationServer,
-  type Client,
-} from 'oauth4webapi';
+import { validateAuthResponse, type AuthorizationServer, type Client } from 'oauth4webapi';
 import { classifyError } from './classify.js';
 import { QlikAuthError, type QlikAuthErrorDetails } from './errors.js';
 import { parseUrl } from './options.js';
 import { sessionFromTokenResponse, type Session } from './session.js';
+import type { Grant } from './token-endpoint.js';
 import { takeTransaction } from './transaction.js';
-import type { Transport } from './transport.js';
 import type { Vault } from './vault.js';
 
 /** What `handleRedirectCallback` resolves to: what the app passed to `signIn`. */
@@ -25,7 +18,8 @@ export interface CallbackResult {
 /** What the callback handler needs from its instance. */
 export interface CallbackDeps {
   client: Client;
-  transport: Transport;
+  /** A token endpoint request (RFC 6749 section 4.1.3 here). */
+  grant: Grant;
   vault: Vault;
   now: () => number;
   discover: () => Promise<AuthorizationServer>;
@@ -46,9 +40,8 @@ const RESPONSE_PARAMS = [
   'iss',
 ];
 
-function stateMismatch(message: string): QlikAuthError {
-  return new QlikAuthError('state_mismatch', message);
-}
+/** A URL with no `state`, or more than one (RFC 6749 section 10.12), or no URL at all. */
+const stateMismatch = () => new QlikAuthError('state_mismatch', 'not a callback URL');
 
 /** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
 function authorizationError(params: URLSearchParams): QlikAuthError {
@@ -72,7 +65,7 @@ function authorizationError(params: URLSearchParams): QlikAuthError {
  * address, under which a second call (reading the now clean address bar) finds the first.
  */
 function cleanAddressBar(state: string | null): string | undefined {
-  if (typeof history === 'undefined' || typeof location === 'undefined') return;
+  if (!globalThis.history) return;
   const current = new URL(location.href);
   if (state === null || current.searchParams.get('state') !== state) return;
   for (const name of RESPONSE_PARAMS) current.searchParams.delete(name);
@@ -93,32 +86,27 @@ export function createCallbackHandler(deps: CallbackDeps) {
   async function exchange(params: URLSearchParams): Promise<CallbackResult> {
     const states = params.getAll('state');
     if (states.length !== 1 || !states[0]) {
-      throw stateMismatch('the callback URL must carry one state');
+      throw stateMismatch();
     }
     // The transaction comes first: a replayed or forged URL fails here, without a request.
     const transaction = await takeTransaction(deps.vault, states[0], deps.now());
     // The state matched a transaction of ours, so the error is genuine; it needs no metadata.
     if (params.has('error')) throw authorizationError(params);
-    const as = await deps.discover();
-    let session: Session;
-    try {
-      // RFC 6749 section 4.1.2: checks state (again), `iss` where sent, repeated parameters.
-      const validated = validateAuthResponse(as, deps.client, params, transaction.state);
-      const response = await authorizationCodeGrantRequest(
-        as,
-        deps.client,
-        None(),
-        validated,
-        transaction.redirectUri,
-        transaction.codeVerifier,
-        deps.transport,
-      );
-      const tokens = await processAuthorizationCodeResponse(as, deps.client, response);
-      session = sessionFromTokenResponse(tokens, deps.now(), transaction.scopes);
-    } catch (error) {
-      throw await classifyError(error);
-    }
-    await deps.accept(session);
+    // RFC 6749 section 4.1.2: checks state (again), `iss` where sent, repeated parameters. What
+    // throws here is classified below, in handleRedirectCallback.
+    const code = validateAuthResponse(
+      await deps.discover(),
+      deps.client,
+      params,
+      transaction.state,
+    ).get('code');
+    if (!code) throw new QlikAuthError('invalid_response', 'no code');
+    const tokens = await deps.grant('authorization_code', {
+      code,
+      code_verifier: transaction.codeVerifier,
+      redirect_uri: transaction.redirectUri,
+    });
+    await deps.accept(sessionFromTokenResponse(tokens, deps.now(), transaction.scopes));
     return {
       returnTo: transaction.returnTo,
       ...(transaction.appState === undefined ? {} : { appState: transaction.appState }),
@@ -126,10 +114,8 @@ export function createCallbackHandler(deps: CallbackDeps) {
   }
 
   return function handleRedirectCallback(input?: string | URL): Promise<CallbackResult> {
-    const href =
-      input === undefined ? (typeof location === 'undefined' ? '' : location.href) : String(input);
-    const url = parseUrl(href);
-    if (!url) return Promise.reject(stateMismatch('the callback URL is not a URL'));
+    const url = parseUrl(String(input ?? globalThis.location?.href));
+    if (!url) return Promise.reject(stateMismatch());
     const params = url.searchParams;
     const state = params.get('state');
     let call = calls.get(state ?? url.href);

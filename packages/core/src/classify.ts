@@ -9,10 +9,6 @@ interface ProtocolFailure {
   error_description?: string;
 }
 
-function isResponse(value: unknown): value is Response {
-  return Object.prototype.toString.call(value) === '[object Response]';
-}
-
 /**
  * Turns whatever a protocol step threw into a {@link QlikAuthError}. oauth4webapi parses RFC 6749
  * section 5.2 bodies (`{ error }`) into `ResponseBodyError`; Qlik's `{ errors: [...] }` bodies
@@ -22,11 +18,16 @@ function isResponse(value: unknown): value is Response {
 export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
   if (thrown instanceof QlikAuthError) return thrown;
   const failure = (thrown ?? {}) as ProtocolFailure;
-  const response = failure.response ?? (isResponse(failure.cause) ? failure.cause : undefined);
+  // oauth4webapi checks for a Response like this too: `instanceof` fails across realms.
+  const response =
+    failure.response ??
+    (Object.prototype.toString.call(failure.cause) === '[object Response]'
+      ? (failure.cause as Response)
+      : undefined);
   if (!response) {
     // Malformed JSON, a missing access_token, a wrong token_type, an issuer mismatch, ... No
     // `cause`: oauth4webapi attaches the parsed body, which may hold the very tokens we protect.
-    return new QlikAuthError('invalid_response', `invalid response: ${failure.message ?? thrown}`);
+    return new QlikAuthError('invalid_response', failure.message ?? String(thrown));
   }
   const { status } = response;
   let error = failure.error;
@@ -56,8 +57,8 @@ export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
   return new QlikAuthError(code, description ?? failure.message ?? `HTTP ${status}`, {
     retryable: code === 'server_error',
     status,
-    ...(qlikErrors ? { qlikErrors } : {}),
-    ...(error ? { error } : {}),
+    ...(qlikErrors && { qlikErrors }),
+    ...(error && { error }),
     cause: thrown,
   });
 }

@@ -1,21 +1,29 @@
 import type { Client } from 'oauth4webapi';
+import { retryDelay } from './backoff.js';
 import { createCallbackHandler } from './callback.js';
 import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
 import { authorizedFetch, tenantUrl } from './fetch.js';
-import { resolveOptions, type QlikAuthOptions } from './options.js';
+import { parseUrl, resolveOptions, type QlikAuthOptions } from './options.js';
 import { createAuthorizationRequest } from './pkce.js';
+import { createPurposeTokens } from './purpose-tokens.js';
+import { createRenewal, type RenewalOutcome } from './refresh.js';
 import { safeReturnTo } from './return-to.js';
-import type { Session } from './session.js';
+import { createScheduler, renewAt } from './schedule.js';
+import { isSession, type Session } from './session.js';
 import { createSessionPersistence } from './session-store.js';
 import { openStore } from './storage.js';
 import { revokeTokens } from './revocation.js';
 import { createStateStore } from './store.js';
+import { openChannel, withLock } from './tabs.js';
+import { createGrant } from './token-endpoint.js';
 import { saveTransaction } from './transaction.js';
 import { createTransport } from './transport.js';
-import type { GetTokenOptions, QlikAuth, SignInOptions, SignOutOptions } from './types.js';
+import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
 import { createVault } from './vault.js';
+
+const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
 
 /**
  * Creates the client of one tenant and OAuth client. Starts restoring a stored session at once,
@@ -24,30 +32,45 @@ import { createVault } from './vault.js';
  */
 export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const options = resolveOptions(input);
-  const { now, warn, origin } = options;
+  const { now, warn, origin, leewayMs } = options;
   const client: Client = { client_id: options.clientId };
   const transport = createTransport(options);
   const discover = createDiscovery(options, transport);
-  // A database of the library's own per tenant and client, never shared with the app's data.
-  const store = openStore(options.storage, `qlik-auth:${origin}:${options.clientId}`, warn);
-  const discarded = (name = 'session') =>
-    warn(`discarded an unreadable ${name.split(':')[0]} record`);
+  // One name for the database, the Web Lock and the BroadcastChannel of this tenant and client:
+  // a database of the library's own, never shared with the app's data.
+  const name = `qlik-auth:${origin}:${options.clientId}`;
+  const store = openStore(options.storage, name, warn);
+  const discarded = (record = 'session') =>
+    warn(`discarded an unreadable ${record.split(':')[0]} record`);
   const vault = createVault(store, discarded);
   const persistence = createSessionPersistence(vault, discarded);
   const state = createStateStore({ status: 'loading' });
-  const appOrigin = () =>
-    options.redirectUri
-      ? new URL(options.redirectUri).origin
-      : typeof location === 'undefined'
-        ? ''
-        : location.origin;
+  const locked = <T>(task: () => Promise<T>) => withLock(name, task);
+  const channel = openChannel(name, () => void sync());
+  // The redirect URI is on the app (by default it is this page).
+  const appOrigin = () => parseUrl(options.redirectUri)?.origin ?? '';
+  const online = () => globalThis.navigator?.onLine !== false;
+  /** When a session needs renewing: ahead of expiry, or at expiry when it cannot be renewed. */
+  const dueAt = (current: Session) =>
+    current.refreshToken ? renewAt(current, leewayMs) : current.expiresAt;
+  const storageFailed = (failure: unknown) => warn((failure as Error).message);
+  const grant = createGrant(discover, client, transport);
 
   let session: Session | undefined;
-  /** Bumped on every session change, so a restore that finishes late cannot undo a newer one. */
+  /** What the snapshot shows as `error`. */
+  let error: QlikAuthError | undefined;
+  /** Bumped on every session change, so a restore or a sync that finishes late cannot undo a newer one. */
   let generation = 0;
   let destroyed = false;
+  /** The refresh in flight in this tab: every caller shares it. */
+  let inflight: Promise<Session> | undefined;
+  /** How many refreshes failed in a row (the last one is `error`), and when the next may start. */
+  let failures = 0;
+  let retryAt = 0;
+  /** A refresh runs, or is due and will be tried again (`refreshing` in the snapshot). */
+  let pending = false;
 
-  function publish(error?: QlikAuthError): void {
+  function publish(): void {
     if (destroyed) return;
     state.set(
       session
@@ -55,91 +78,181 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             status: 'signedIn',
             expiresAt: session.expiresAt,
             scopes: session.scopes,
-            ...(session.user ? { user: session.user } : {}),
-            ...(error ? { error } : {}),
+            ...(session.user && { user: session.user }),
+            ...(error && { error }),
+            ...(pending && { refreshing: true, ...(!online() && { offline: true }) }),
           }
-        : { status: 'signedOut', ...(error ? { error } : {}) },
+        : { status: 'signedOut', ...(error && { error }) },
     );
   }
 
-  function setSession(next: Session | undefined, error?: QlikAuthError): void {
+  /** The one place where the session changes; `reason` is the error to show. */
+  function setSession(next: Session | undefined, reason?: QlikAuthError): void {
     generation += 1;
     session = next;
-    publish(error);
+    error = reason;
+    failures = retryAt = 0;
+    pending = false;
+    if (!next) purposeTokens.clear();
+    publish();
+    plan();
   }
 
-  const storageFailed = (error: unknown) => warn((error as Error).message);
-
-  // Restore from storage only: a reload makes no request. A session is kept while it can still
-  // be used: its access token is live, or it has a refresh token (which outlives access tokens).
-  let restoring: Promise<Session | undefined> | undefined = persistence.load().catch((error) => {
-    storageFailed(error);
-    return undefined;
-  });
-  const ready = restoring.then((stored) => {
-    restoring = undefined;
-    if (generation !== 0) return;
-    if (stored && !stored.refreshToken && stored.expiresAt <= now()) {
-      stored = undefined;
-      persistence.clear().catch(storageFailed);
+  /** Makes what storage (or a renewal) says current; returns the session, if any. */
+  function apply(outcome: RenewalOutcome): Session | undefined {
+    if (!outcome || outcome instanceof QlikAuthError) {
+      if (session) setSession(undefined, outcome);
+      return;
     }
-    session = stored;
-    publish(state.get().error);
+    if (outcome.accessToken !== session?.accessToken) setSession(outcome);
+    return session;
+  }
+
+  /** Another tab changed the stored session: read it, under the lock, and follow. */
+  function sync(): Promise<unknown> {
+    const seen = generation;
+    return locked(() => persistence.load()).then((stored) => {
+      if (seen !== generation) return; // this tab changed the session since: it knows better
+      apply(stored);
+    }, storageFailed);
+  }
+
+  /** When the timer should next look: the renewal time, or later while backing off. */
+  const nextCheck = (current: Session) => Math.max(dueAt(current), retryAt);
+
+  /** Points the timer at the next time something may be due. */
+  function plan(): void {
+    scheduler.at(session && options.autoRefresh && !destroyed ? nextCheck(session) : Infinity);
+  }
+
+  /** What the timer, a visible page or the network coming back runs: refresh if due. */
+  function check(): void {
+    if (!session || inflight || !options.autoRefresh) return;
+    if (now() < nextCheck(session)) return plan();
+    if (online()) {
+      refresh().catch(() => {});
+    } else {
+      // Offline: no request can succeed; the `online` event brings us back here.
+      pending = true;
+      publish();
+    }
+  }
+
+  const renew = createRenewal(persistence, grant, now, dueAt, channel.post, storageFailed);
+  const scheduler = createScheduler(now, check, () => {
+    retryAt = 0;
+    check();
   });
 
-  async function endSession(error: QlikAuthError): Promise<never> {
-    setSession(undefined, error);
-    await persistence.clear().catch(storageFailed);
-    throw error;
+  /**
+   * Renews the session, one renewal at a time in this tab (callers share it) and, through the
+   * lock, in all tabs. A retryable failure keeps the session and sets the time of the next try.
+   */
+  function refresh(): Promise<Session> {
+    if (inflight) return inflight;
+    const from = session!;
+    inflight = (async () => {
+      try {
+        const outcome = await locked(() => renew(from));
+        // Signed out or in again in this tab meanwhile: that is the session now.
+        const next = session === from ? apply(outcome) : session;
+        if (!next) throw outcome instanceof QlikAuthError ? outcome : notSignedIn();
+        pending = false;
+        publish();
+        return next;
+      } catch (thrown) {
+        const reason = await classifyError(thrown);
+        if (session === from) {
+          error = reason;
+          // Still refreshing when the timer will try again; else up to the next getToken().
+          pending = options.autoRefresh;
+          failures += 1;
+          retryAt = now() + retryDelay(failures, options.random);
+          publish();
+        }
+        throw reason;
+      } finally {
+        inflight = undefined;
+        plan();
+      }
+    })();
+    // Listeners hear of the refresh only once it is in flight, so a getToken() they call joins it.
+    pending = true;
+    publish();
+    return inflight;
   }
 
   /**
-   * Seam for the token lifecycle: this is where a refresh under a Web Lock will go. Until then an
-   * expired token cannot be renewed, and a session without a refresh token is over.
+   * The access token, valid for at least the leeway. The hot path (a fresh token in memory)
+   * touches no storage, lock or timer.
    */
-  async function renew(current: Session): Promise<string> {
-    if (current.expiresAt > now()) {
-      throw new QlikAuthError('unsupported', 'forceRefresh is not supported yet');
-    }
-    const expired = new QlikAuthError('token_expired', 'the access token has expired');
-    if (!current.refreshToken && current === session) return endSession(expired);
-    throw expired;
-  }
-
-  async function getToken({ purpose = 'access', forceRefresh = false }: GetTokenOptions = {}) {
-    if (purpose !== 'access') {
-      // Seam for purpose tokens (RFC 8693 exchange), cached per purpose.
-      throw new QlikAuthError('unsupported', `${purpose} tokens are not supported yet`);
-    }
-    // The hot path: a live session in memory answers without storage, locks or timers.
+  async function accessToken(force?: boolean): Promise<string> {
     if (!session) await ready;
     const current = session;
-    if (!current) throw new QlikAuthError('not_signed_in', 'not signed in');
-    if (!forceRefresh && current.expiresAt > now()) return current.accessToken;
-    return renew(current);
+    if (!current) throw notSignedIn();
+    if (!force && now() < dueAt(current)) return current.accessToken;
+    try {
+      // Backing off after a failure, or offline: no request now.
+      if (!force && !inflight && current.refreshToken && (now() < retryAt || !online())) {
+        throw (
+          (failures && error) || new QlikAuthError('network_error', 'offline', { retryable: true })
+        );
+      }
+      return (await refresh()).accessToken;
+    } catch (reason) {
+      // A failed refresh is no failure while the token in hand is still valid.
+      if (!force && session === current && current.expiresAt > now()) return current.accessToken;
+      throw reason;
+    }
   }
+
+  const purposeTokens = createPurposeTokens(
+    grant,
+    accessToken,
+    now,
+    (token) => now() < renewAt(token, leewayMs),
+  );
+
+  // Restore from storage only: a reload makes no request. A session is kept while it can still
+  // be used: its access token is live, or it has a refresh token (which outlives access tokens).
+  const ready = persistence
+    .load()
+    .catch(storageFailed)
+    .then((stored) => {
+      if (generation) return; // a sign-in or another tab was faster
+      const usable = isSession(stored) && (stored.refreshToken || stored.expiresAt > now());
+      setSession(usable ? stored : undefined, error);
+      if (stored && !usable) persistence.clear().catch(storageFailed);
+    });
 
   const handleCallback = createCallbackHandler({
     client,
-    transport,
+    grant,
     vault,
     now,
     discover,
     async accept(next) {
       setSession(next);
-      await persistence.save(next).catch(storageFailed);
+      await locked(() => persistence.save(next)).catch(storageFailed);
+      channel.post('session');
     },
-    fail: (error) => publish(error),
+    fail(reason) {
+      error = reason;
+      publish();
+    },
   });
+
+  /** `url` with `accessToken=<purpose token>` (Qlik's query parameter for these tokens). */
+  async function withToken(url: URL, purpose: TokenPurpose): Promise<string> {
+    url.searchParams.set('accessToken', await purposeTokens.get(purpose));
+    return url.href;
+  }
 
   async function signIn(opts: SignInOptions = {}): Promise<void> {
     try {
       const { redirectUri } = options;
       if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
-      const returnTo = safeReturnTo(
-        opts.returnTo ?? (typeof location === 'undefined' ? '/' : location.href),
-        appOrigin(),
-      );
+      const returnTo = safeReturnTo(opts.returnTo ?? globalThis.location?.href ?? '/', appOrigin());
       const request = await createAuthorizationRequest(await discover(), {
         ...opts,
         clientId: options.clientId,
@@ -157,8 +270,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       });
       options.navigate(request.url);
     } catch (thrown) {
-      const error = await classifyError(thrown);
-      publish(error);
+      error = await classifyError(thrown);
+      publish();
       throw error;
     }
   }
@@ -167,14 +280,21 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // Signed out at once, before any await: the UI must not keep showing a session being ended.
     const known = session;
     setSession(undefined);
-    const old = known ?? (await restoring);
-    await persistence.clear().catch(storageFailed);
+    // Under the lock, so that a refresh in another tab finishes first and its tokens are the
+    // ones revoked, and no refresh stores a session after this.
+    const stored = await locked(async () => {
+      const latest = await persistence.load().catch(() => known);
+      await persistence.clear();
+      return latest;
+    }).catch(storageFailed);
+    channel.post('signedOut');
+    const old = isSession(stored) ? stored : known;
     if (revoke && old) {
       try {
         await revokeTokens(await discover(), client, transport, old);
       } catch (thrown) {
-        const error = await classifyError(thrown);
-        warn(`signed out, but revoking the tokens failed (${error.code}): ${error.message}`);
+        const failed = await classifyError(thrown);
+        warn(`signed out, but revoking the tokens failed (${failed.code}): ${failed.message}`);
       }
     }
     if (returnTo !== undefined) options.navigate(safeReturnTo(returnTo, appOrigin()));
@@ -185,24 +305,33 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     getSnapshot: state.get,
     signIn,
     handleRedirectCallback: handleCallback,
-    getToken,
+    getToken: ({ purpose, forceRefresh } = {}) =>
+      purpose && purpose !== 'access'
+        ? purposeTokens.get(purpose, forceRefresh)
+        : accessToken(forceRefresh),
     fetch: (request, init) =>
-      authorizedFetch(options.fetch, origin, () => getToken(), request, init),
-    async webSocketUrl(appId) {
-      const url = new URL(`/app/${encodeURIComponent(appId)}`, origin);
-      url.protocol = options.insecure ? 'ws:' : 'wss:';
-      url.searchParams.set('accessToken', await getToken({ purpose: 'websocket' }));
-      return url.href;
-    },
-    async webResourceUrl(resource) {
-      const url = tenantUrl(resource, origin);
-      url.searchParams.set('accessToken', await getToken({ purpose: 'webresource' }));
-      return url.href;
-    },
+      authorizedFetch(
+        options.fetch,
+        origin,
+        // After a 401: a newer token if this tab has one, else a forced refresh.
+        (rejected) => accessToken(!!rejected && rejected === session?.accessToken),
+        request,
+        init,
+      ),
+    // https: becomes wss:, and http: (a loopback emulator) ws:.
+    webSocketUrl: (appId) =>
+      withToken(
+        new URL(`/app/${encodeURIComponent(appId)}`, origin.replace('http', 'ws')),
+        'websocket',
+      ),
+    // tenantUrl throws first: no token is asked for a URL off the tenant.
+    webResourceUrl: async (resource) => withToken(tenantUrl(resource, origin), 'webresource'),
     signOut,
     destroy() {
       destroyed = true;
       state.clear();
+      scheduler.stop();
+      channel.close();
     },
   };
 }

@@ -1,42 +1,64 @@
 /**
- * Every failure the core reports is a {@link QlikAuthError} with one of these stable codes, so an
- * app can branch on `error.code` without parsing messages.
+ * The stable codes of {@link QlikAuthError}, by name, so an app can branch on `error.code`
+ * without parsing messages.
  */
-export const QlikAuthErrorCode = {
+export interface QlikAuthErrorCodes {
   /** The options passed to `createQlikAuth` are unusable (bad host, missing client id, ...). */
-  INVALID_OPTIONS: 'invalid_options',
+  readonly INVALID_OPTIONS: 'invalid_options';
   /** The request never got an answer (offline, DNS, CORS, dropped connection, timeout). Retry. */
-  NETWORK_ERROR: 'network_error',
+  readonly NETWORK_ERROR: 'network_error';
   /** The tenant answered 5xx or 429: it could not serve the request now. Retry. */
-  SERVER_ERROR: 'server_error',
+  readonly SERVER_ERROR: 'server_error';
   /** The tenant answered something that is not a valid protocol response (HTML, empty, no token). */
-  INVALID_RESPONSE: 'invalid_response',
-  /** The authorization code or refresh token was rejected (RFC 6749 section 5.2 `invalid_grant`). */
-  INVALID_GRANT: 'invalid_grant',
+  readonly INVALID_RESPONSE: 'invalid_response';
+  /** The authorization code was rejected (RFC 6749 section 5.2 `invalid_grant`). */
+  readonly INVALID_GRANT: 'invalid_grant';
   /** Any other 4xx from the token or revocation endpoint (`invalid_client`, a disabled user, ...). */
-  REQUEST_REJECTED: 'request_rejected',
+  readonly REQUEST_REJECTED: 'request_rejected';
   /** The authorization server redirected back with an error (RFC 6749 section 4.1.2.1). */
-  AUTHORIZATION_ERROR: 'authorization_error',
+  readonly AUTHORIZATION_ERROR: 'authorization_error';
   /** The callback URL carries no `state`, or more than one (RFC 6749 section 10.12). */
-  STATE_MISMATCH: 'state_mismatch',
+  readonly STATE_MISMATCH: 'state_mismatch';
   /** No sign-in transaction for this `state`: forged, replayed, or started in another browser. */
-  TRANSACTION_NOT_FOUND: 'transaction_not_found',
+  readonly TRANSACTION_NOT_FOUND: 'transaction_not_found';
   /** The sign-in transaction is older than 10 minutes. */
-  TRANSACTION_EXPIRED: 'transaction_expired',
+  readonly TRANSACTION_EXPIRED: 'transaction_expired';
   /** The configured storage failed or did not answer. */
-  STORAGE_UNAVAILABLE: 'storage_unavailable',
+  readonly STORAGE_UNAVAILABLE: 'storage_unavailable';
   /** There is no session: sign in first. */
-  NOT_SIGNED_IN: 'not_signed_in',
-  /** The access token has expired and could not be renewed. */
-  TOKEN_EXPIRED: 'token_expired',
+  readonly NOT_SIGNED_IN: 'not_signed_in';
+  /** The access token has expired and there is no refresh token to renew it with. */
+  readonly TOKEN_EXPIRED: 'token_expired';
+  /**
+   * The tenant refused the refresh token for good (RFC 6749 section 5.2 `invalid_grant`, or 401:
+   * expired, revoked, reused, or its user is gone). The session is over in every tab; sign in
+   * again. `status`, `error` and `qlikErrors` are the tenant's answer.
+   */
+  readonly SESSION_EXPIRED: 'session_expired';
   /** The URL is not on the tenant, so it must never receive a token. */
-  UNTRUSTED_URL: 'untrusted_url',
-  /** The operation is not available (yet) in this client or on this server. */
-  UNSUPPORTED: 'unsupported',
-} as const;
+  readonly UNTRUSTED_URL: 'untrusted_url';
+  /** The operation is not available in this client or on this server. */
+  readonly UNSUPPORTED: 'unsupported';
+}
 
 /** One of the {@link QlikAuthErrorCode} values. */
-export type QlikAuthErrorCode = (typeof QlikAuthErrorCode)[keyof typeof QlikAuthErrorCode];
+export type QlikAuthErrorCode = QlikAuthErrorCodes[keyof QlikAuthErrorCodes];
+
+/**
+ * Every failure the core reports is a {@link QlikAuthError} with one of these stable codes (see
+ * {@link QlikAuthErrorCodes} for what each means); `QlikAuthErrorCode.SESSION_EXPIRED` is
+ * `'session_expired'`. Built from the values, as each name is its value in upper case.
+ */
+export const QlikAuthErrorCode = /* @__PURE__ */ Object.fromEntries(
+  (
+    'invalid_options network_error server_error invalid_response invalid_grant ' +
+    'request_rejected authorization_error state_mismatch transaction_not_found ' +
+    'transaction_expired storage_unavailable not_signed_in token_expired session_expired ' +
+    'untrusted_url unsupported'
+  )
+    .split(' ')
+    .map((code) => [code.toUpperCase(), code]),
+) as unknown as QlikAuthErrorCodes;
 
 /** One entry of the Qlik Cloud `{ errors: [...] }` body (`components.schemas.Error`). */
 export interface QlikErrorEntry {
@@ -88,6 +110,10 @@ export class QlikAuthError extends Error {
     const { cause, ...facts } = details;
     super(message, { cause });
     this.name = 'QlikAuthError';
-    Object.assign(this, { code, retryable: false }, facts);
+    // `code` last: details copied from another error (its data, a renamed error) keep the new code.
+    Object.assign(this, { retryable: false }, facts, { code });
   }
 }
+
+/** An error as plain data, for storage. Holds no token (nor the cause). */
+export type QlikAuthErrorData = QlikAuthErrorDetails & { code: QlikAuthErrorCode; message: string };

@@ -17,27 +17,41 @@ export function tenantUrl(input: string | URL, origin: string): URL {
 
 /**
  * `fetch` with `Authorization: Bearer` (RFC 6750 section 2.1) for tenant URLs. Relative paths
- * resolve against the tenant, not the page. A request that cannot be sent rejects with a
- * retryable `network_error`; an abort by the caller stays the caller's `AbortError`.
+ * resolve against the tenant, not the page. When the tenant answers 401 (the token was revoked,
+ * or the clocks disagree), `token(rejected)` is asked for a newer token and the request is sent
+ * once more with it; the 401 is the answer when there is none. A request that cannot be sent
+ * rejects with a retryable `network_error`; an abort by the caller stays the caller's `AbortError`.
+ * @see [RFC 6750 section 3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)
  */
 export async function authorizedFetch(
   fetchImpl: typeof fetch,
   origin: string,
-  token: () => Promise<string>,
+  token: (rejected?: string) => Promise<string>,
   input: RequestInfo | URL,
   init?: RequestInit,
 ): Promise<Response> {
   const isRequest = typeof input === 'object' && 'headers' in input && 'url' in input;
   const url = tenantUrl(isRequest ? input.url : input, origin);
-  const headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
-  headers.set('authorization', `Bearer ${await token()}`);
-  try {
-    return await fetchImpl(isRequest ? new Request(input, { headers }) : url, { ...init, headers });
-  } catch (cause) {
-    if ((cause as Error)?.name === 'AbortError') throw cause;
-    throw new QlikAuthError('network_error', `could not reach ${url.origin}`, {
-      retryable: true,
-      cause,
-    });
+  async function send(bearer: string): Promise<Response> {
+    const headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+    headers.set('authorization', `Bearer ${bearer}`);
+    try {
+      // A clone: the body of a Request can be read once, and the request may be sent twice.
+      return await fetchImpl(isRequest ? new Request(input.clone(), { headers }) : url, {
+        ...init,
+        headers,
+      });
+    } catch (cause) {
+      if ((cause as Error)?.name === 'AbortError') throw cause;
+      throw new QlikAuthError('network_error', `could not reach ${url.origin}`, {
+        retryable: true,
+        cause,
+      });
+    }
   }
+  const sent = await token();
+  const response = await send(sent);
+  if (response.status !== 401) return response;
+  const fresh = await token(sent).catch(() => sent);
+  return fresh === sent ? response : send(fresh);
 }

@@ -1,6 +1,8 @@
 /**
  * `@qlik-auth/core`: browser OAuth 2.0 for Qlik Cloud. Authorization code with PKCE on
- * oauth4webapi, sessions sealed in IndexedDB, one store per tenant and client.
+ * oauth4webapi, sessions sealed in IndexedDB, one store per tenant and client; tokens refreshed
+ * ahead of expiry (RFC 6749 section 6), one refresh at a time across tabs, purpose tokens by
+ * RFC 8693 token exchange.
  *
  * @example
  * const auth = createQlikAuth({ host: 'tenant.eu.qlikcloud.com', clientId: '...' });
@@ -20,7 +22,7 @@ export type {
 } from './types.js';
 export type { CallbackResult } from './callback.js';
 export { QlikAuthError, QlikAuthErrorCode } from './errors.js';
-export type { QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
+export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
 export type { AuthorizationServerMetadata, QlikAuthOptions } from './options.js';
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';

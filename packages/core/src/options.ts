@@ -1,6 +1,6 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import { QlikAuthError } from './errors.js';
-import type { SessionStore } from './storage.js';
+import { METHODS, type SessionStore } from './storage.js';
 
 /** RFC 8414 authorization server metadata, as `/.well-known/oauth-authorization-server` returns. */
 export type AuthorizationServerMetadata = AuthorizationServer;
@@ -25,8 +25,18 @@ export interface QlikAuthOptions {
   metadata?: AuthorizationServerMetadata;
   /** Leaves the page for the authorization endpoint. Default `location.assign`. */
   navigate?: (url: string) => void;
-  /** Seconds before expiry at which a token counts as expiring. Default 60. */
+  /**
+   * Seconds before expiry at which a token is renewed: `getToken()` never returns a token that
+   * expires sooner. Shrinks to half the lifetime for tokens that live shorter. Default 60.
+   */
   leewaySeconds?: number;
+  /**
+   * Refresh ahead of expiry on a timer, and retry failed refreshes in the background (RFC 6749
+   * section 6). With `false`, tokens are refreshed only when `getToken()` needs one. Default true.
+   */
+  autoRefresh?: boolean;
+  /** Random numbers in [0, 1) for the jitter of retries. Default `Math.random`. */
+  random?: () => number;
   /** Receives non-fatal problems (storage fallback, failed revocation). Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -44,6 +54,8 @@ export interface ResolvedOptions {
   metadata?: AuthorizationServerMetadata;
   navigate: (url: string) => void;
   leewayMs: number;
+  autoRefresh: boolean;
+  random: () => number;
   warn: (message: string) => void;
   /** True for an `http:` loopback host, where oauth4webapi must be told to allow plain HTTP. */
   insecure: boolean;
@@ -79,7 +91,7 @@ export function normalizeHost(host: unknown): string {
       // A bare origin: no path, query, fragment or credentials.
       url.href === `${url.origin}/` &&
       (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))),
-    'host (an https origin; http only for localhost)',
+    'host',
   );
   return url!.origin;
 }
@@ -92,6 +104,7 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
     scopes = ['user_default', 'offline_access'],
     storage = 'indexeddb',
     leewaySeconds = 60,
+    autoRefresh = true,
     metadata,
   } = options;
   check(clientId && typeof clientId === 'string', 'clientId');
@@ -103,10 +116,10 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
   check(
     storage === 'indexeddb' ||
       storage === 'memory' ||
-      ['get', 'set', 'delete', 'update'].every((m) => typeof storage?.[m as 'get'] === 'function'),
+      METHODS.every((m) => typeof storage?.[m] === 'function'),
     'storage',
   );
-  for (const name of ['fetch', 'now', 'navigate', 'onWarning'] as const) {
+  for (const name of ['fetch', 'now', 'navigate', 'onWarning', 'random'] as const) {
     check(options[name] === undefined || typeof options[name] === 'function', name);
   }
   check(
@@ -115,17 +128,13 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
   );
   // Read lazily so that importing, or creating an instance during SSR, touches no browser global.
   const redirectUri =
-    options.redirectUri ??
-    (typeof location === 'undefined' ? undefined : location.origin + location.pathname);
+    options.redirectUri ?? (globalThis.location && location.origin + location.pathname);
   check(
     redirectUri === undefined || /^https?:$/.test(parseUrl(redirectUri)?.protocol ?? ''),
     'redirectUri',
   );
   // RFC 8414 section 3.3: metadata is only trusted for the issuer it names.
-  check(
-    !metadata || parseUrl(metadata.issuer)?.href === `${origin}/`,
-    'metadata (issuer must be the host)',
-  );
+  check(!metadata || parseUrl(metadata.issuer)?.href === `${origin}/`, 'metadata');
   return {
     origin,
     clientId,
@@ -137,6 +146,8 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
     metadata,
     navigate: options.navigate ?? ((url) => location.assign(url)),
     leewayMs: leewaySeconds * 1000,
+    autoRefresh,
+    random: options.random ?? Math.random,
     warn: options.onWarning ?? ((message) => console.warn(`[qlik-auth] ${message}`)),
     insecure: origin.startsWith('http:'),
   };

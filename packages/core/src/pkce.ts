@@ -34,7 +34,7 @@ export async function createAuthorizationRequest(
 ): Promise<AuthorizationRequest> {
   const endpoint = parseUrl(as.authorization_endpoint);
   if (!endpoint) {
-    throw new QlikAuthError('invalid_response', 'no authorization_endpoint in the metadata');
+    throw new QlikAuthError('invalid_response', 'no authorization_endpoint');
   }
   const codeVerifier = generateRandomCodeVerifier();
   const state = generateRandomState();

@@ -18,12 +18,15 @@ export interface Session {
   refreshToken?: string;
   /** Epoch milliseconds at which the access token expires. */
   expiresAt: number;
+  /** Epoch milliseconds at which the token response arrived: with `expiresAt`, its lifetime. */
+  issuedAt?: number;
   scopes: string[];
   user?: AuthUser;
 }
 
 /**
- * Builds a session from a token response processed by oauth4webapi (RFC 6749 section 5.1).
+ * Builds a session from a token response processed by oauth4webapi (RFC 6749 section 5.1; also
+ * the purpose tokens of RFC 8693 section 2.2.1, which have no refresh token).
  * Qlik Cloud sends `expires_at` (an ISO date) instead of RFC 6749's `expires_in`; when a server
  * sends both, `expires_in` wins because it does not depend on the two clocks agreeing.
  */
@@ -39,15 +42,16 @@ export function sessionFromTokenResponse(
         ? Date.parse(response.expires_at)
         : NaN;
   if (!Number.isFinite(expiresAt)) {
-    throw new QlikAuthError('invalid_response', 'the token response has no expiry');
+    throw new QlikAuthError('invalid_response', 'no expiry');
   }
   const user = userFromAccessToken(response.access_token);
   return {
     accessToken: response.access_token,
-    ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
+    ...(response.refresh_token && { refreshToken: response.refresh_token }),
     expiresAt,
+    issuedAt: now,
     scopes: response.scope ? response.scope.split(' ').filter(Boolean) : [...requestedScopes],
-    ...(user ? { user } : {}),
+    ...(user && { user }),
   };
 }
 

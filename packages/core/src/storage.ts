@@ -69,7 +69,8 @@ function done(store: IDBObjectStore): Promise<void> {
 }
 
 type Method = keyof SessionStore;
-const METHODS: Method[] = ['get', 'set', 'delete', 'update'];
+/** The methods of a {@link SessionStore}. */
+export const METHODS: Method[] = ['get', 'set', 'delete', 'update'];
 /** A store seen as methods called by name (as member calls, so a class-based store keeps `this`). */
 type Callable = Record<Method, (...args: unknown[]) => Promise<unknown>>;
 
@@ -101,21 +102,27 @@ function guard(store: SessionStore): SessionStore {
 }
 
 /**
- * IndexedDB first; on its first failure (missing, blocked, private mode, hung), memory for the
- * rest of this instance's life, reported once.
+ * IndexedDB first; when it fails before it ever worked (missing, blocked, private mode, hung),
+ * memory for the rest of this instance's life, reported once. Once it has worked, a failure (a
+ * slow disk, a full quota) is thrown instead: switching to an empty memory store then would lose
+ * the session, and look to the refresh like a sign-out in another tab.
  */
 function withMemoryFallback(primary: SessionStore, warn: (message: string) => void): SessionStore {
   const fallback = memoryStore();
   let active = primary;
+  let worked = false;
   return mapStore((method) => async (...args) => {
     const call = (store: SessionStore) => (store as Callable)[method](...args);
     if (active === primary) {
       try {
-        return await call(primary);
+        const result = await call(primary);
+        worked = true;
+        return result;
       } catch (error) {
+        if (worked) throw error;
         if (active === primary) {
           active = fallback;
-          warn(`${(error as Error).message}; the session is kept in memory only`);
+          warn(`${(error as Error).message}; using memory only`);
         }
       }
     }

@@ -10,20 +10,27 @@ export type AuthStatus = 'loading' | 'signedOut' | 'signedIn';
  */
 export interface AuthState {
   readonly status: AuthStatus;
-  /** The last failure worth showing (a failed callback, a failed sign-in start). */
+  /**
+   * The last failure worth showing: why the session ended (`session_expired`, `token_expired`),
+   * a failed callback or sign-in start, or, while signed in, the refresh being retried.
+   */
   readonly error?: QlikAuthError;
   /** Epoch milliseconds at which the access token expires. */
   readonly expiresAt?: number;
   /** The scopes the tenant granted. */
   readonly scopes?: readonly string[];
   readonly user?: AuthUser;
+  /** Present (true) while the tokens are being renewed, including retries after failures. */
+  readonly refreshing?: boolean;
+  /** Present (true) while a refresh waits for the browser to be back online. */
+  readonly offline?: boolean;
 }
 
 /** A listener of state changes; read the new state with `getSnapshot()`. */
 export type Listener = () => void;
 
-const key = (state: AuthState) =>
-  JSON.stringify([state.status, state.expiresAt, state.scopes, state.user]);
+/** The content of a state but its error (compared by identity): states are built in one order. */
+const key = ({ error: _error, ...content }: AuthState) => JSON.stringify(content);
 
 /**
  * The external store React's `useSyncExternalStore` reads: `get()` returns the same object until

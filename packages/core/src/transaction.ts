@@ -37,13 +37,10 @@ export async function takeTransaction(
 ): Promise<Transaction> {
   const transaction = (await vault.take(recordName(state))) as Transaction | undefined;
   if (transaction?.state !== state) {
-    throw new QlikAuthError(
-      'transaction_not_found',
-      'no sign-in is waiting for this callback (already used, or not started here)',
-    );
+    throw new QlikAuthError('transaction_not_found', 'no sign-in waits for this state');
   }
   if (!(now - transaction.createdAt <= TRANSACTION_TTL_MS)) {
-    throw new QlikAuthError('transaction_expired', 'the sign-in took over 10 minutes');
+    throw new QlikAuthError('transaction_expired', 'the sign-in expired');
   }
   return transaction;
 }

@@ -28,7 +28,9 @@ export type TokenPurpose = 'access' | 'websocket' | 'webresource';
 
 /** Options of {@link QlikAuth.getToken}. */
 export interface GetTokenOptions {
+  /** `access` (default) for the API; `websocket` or `webresource` for a purpose token. */
   purpose?: TokenPurpose;
+  /** Get a new token even if the one in hand is still fresh (e.g. after the tenant said 401). */
   forceRefresh?: boolean;
 }
 
@@ -54,15 +56,29 @@ export interface QlikAuth {
    */
   handleRedirectCallback(url?: string | URL): Promise<CallbackResult>;
   /**
-   * The access token of the live session, from memory. Rejects with `not_signed_in` or
-   * `token_expired`. Refresh (`forceRefresh`, renewal of an expired token) and purpose tokens
-   * come with the token lifecycle; until then they reject with `unsupported`.
-   * @see [RFC 6749 section 5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+   * A token valid for at least the leeway (`leewaySeconds`, shrunk to half the lifetime of
+   * short-lived tokens). A fresh token in memory answers at once, touching no storage, lock or
+   * timer. Otherwise the session is refreshed first with the refresh token grant: one request
+   * at a time for all callers in all tabs (a Web Lock; another tab's newer tokens are adopted
+   * from storage), the rotated refresh token stored before anyone else may refresh.
+   *
+   * While a refresh fails for a reason that may pass (network, timeout, 5xx, 429), the session
+   * stays signed in and the refresh is retried with backoff; the current token is returned while
+   * it is valid, and once it has expired the call rejects with that (retryable) error. When the
+   * tenant rejects the refresh token for good, the session ends in every tab and the call
+   * rejects with `session_expired` (`token_expired` for a session without a refresh token);
+   * without a session, with `not_signed_in`.
+   *
+   * With `purpose: 'websocket' | 'webresource'`, a purpose token from an RFC 8693 exchange of
+   * the access token, cached per purpose until shortly before it expires.
+   * @see [RFC 6749 section 6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
+   * @see [RFC 8693 section 2.1](https://www.rfc-editor.org/rfc/rfc8693.html#section-2.1)
    */
   getToken(options?: GetTokenOptions): Promise<string>;
   /**
    * `fetch` with the access token as Bearer, for tenant URLs only; relative paths resolve
-   * against the tenant. Any other origin rejects with `untrusted_url` and sends nothing.
+   * against the tenant. Any other origin rejects with `untrusted_url` and sends nothing. When
+   * the tenant answers 401, the request is sent once more with a refreshed token.
    * @see [RFC 6750 section 2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
@@ -79,11 +95,12 @@ export interface QlikAuth {
    */
   webResourceUrl(url: string | URL): Promise<string>;
   /**
-   * Ends the session: the state is `signedOut` at once, then the refresh and access tokens are
-   * revoked. A failed revocation is reported through `onWarning` and never blocks the sign-out.
+   * Ends the session, in every tab: the state is `signedOut` at once, then the refresh and
+   * access tokens are revoked. A failed revocation is reported through `onWarning` and never
+   * blocks the sign-out.
    * @see [RFC 7009 section 2.1](https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1)
    */
   signOut(options?: SignOutOptions): Promise<void>;
-  /** Stops notifying listeners and releases what the instance holds. */
+  /** Stops notifying listeners; clears the refresh timer, the listeners and the tab channel. */
   destroy(): void;
 }

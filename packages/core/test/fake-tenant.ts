@@ -1,8 +1,9 @@
 /**
  * A small in-process Qlik Cloud tenant for unit tests: discovery, the authorize redirect, the
- * token endpoint (authorization_code with PKCE) and revocation, answering like
- * packages/emulator does (`expires_at` ISO strings, `{ errors: [...] }` bodies with
- * `meta.error`). It is the injected `fetch`, and it records every request it sees.
+ * token endpoint (authorization_code with PKCE; refresh_token with rotation and reuse detection;
+ * RFC 8693 token exchange for purpose tokens) and revocation, answering like packages/emulator
+ * does (`expires_at` ISO strings, `{ errors: [...] }` bodies with `meta.error`). It is the
+ * injected `fetch`, and it records every request it sees.
  */
 
 export interface RecordedRequest {
@@ -16,8 +17,11 @@ export interface RecordedRequest {
   addressBar: string;
 }
 
-/** A canned answer for the next request to a path: a Response, or 'drop' (connection reset). */
-export type Fault = Response | 'drop' | (() => Response | Promise<Response>);
+/**
+ * A canned answer for the next request to a path: a Response, 'drop' (connection reset), or
+ * 'pass' (the tenant's own answer, to let one request through a queue of faults).
+ */
+export type Fault = Response | 'drop' | 'pass' | (() => Response | Promise<Response>);
 
 export interface FakeTenantOptions {
   origin?: string;
@@ -28,7 +32,30 @@ export interface FakeTenantOptions {
   expiryFields?: 'expires_at' | 'expires_in' | 'both';
   /** Issue a refresh token (offline_access). Default true. */
   refreshTokens?: boolean;
+  /** Issue a new refresh token on every refresh, and revoke the grant when an old one is reused. */
+  rotateRefreshTokens?: boolean;
+  /** Lifetime of refresh tokens. Default 30 days. */
+  refreshTokenTtlSeconds?: number;
+  /** Lifetime of purpose tokens (never longer than their subject token's). Default 300. */
+  purposeTokenTtlSeconds?: number;
 }
+
+/** A token the tenant issued, and what it knows about it. */
+interface Issued {
+  grant: Grant;
+  expiresAt: number;
+  purpose?: string;
+  revoked?: boolean;
+}
+
+/** One sign-in: every token refreshed or exchanged from it belongs to it. */
+interface Grant {
+  scope: string;
+  revoked: boolean;
+}
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -62,8 +89,11 @@ export function createFakeTenant(options: FakeTenantOptions) {
     string,
     { redirectUri: string; challenge: string; scope: string; used: boolean }
   >();
-  const accessTokens = new Set<string>();
+  const accessTokens = new Map<string, Issued>();
+  /** Every refresh token issued, in order. */
   const refreshTokens = new Set<string>();
+  const refreshState = new Map<string, Issued & { used: boolean }>();
+  const stats = { refreshes: 0, exchanges: 0, reuseDetections: 0 };
   const revoked: { token: string; hint?: string }[] = [];
   let counter = 0;
 
@@ -73,11 +103,11 @@ export function createFakeTenant(options: FakeTenantOptions) {
     authorization_endpoint: `${origin}/oauth/authorize`,
     token_endpoint: `${origin}/oauth/token`,
     revocation_endpoint: `${origin}/oauth/revoke`,
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
     response_types_supported: ['code'],
   };
 
-  function accessToken(): string {
+  function accessToken(grant: Grant, ttlSeconds: number, purpose?: string): string {
     counter += 1;
     const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' }));
     const claims = b64url(
@@ -86,36 +116,119 @@ export function createFakeTenant(options: FakeTenantOptions) {
         userId: 'user-alice',
         tenantId: 'tenant-1',
         jti: `at-${counter}`,
+        ...(purpose ? { purpose } : {}),
       }),
     );
     const token = `${header}.${claims}.signature-${counter}`;
-    accessTokens.add(token);
+    accessTokens.set(token, { grant, expiresAt: options.now() + ttlSeconds * 1000, purpose });
     return token;
   }
 
-  function tokenResponse(scope: string) {
-    const expiresAt = options.now() + ttl * 1000;
+  /** The expiry fields of a token response, as configured. */
+  function expiry(ttlSeconds: number) {
     const mode = options.expiryFields ?? 'expires_at';
-    const body: Record<string, unknown> = {
-      access_token: accessToken(),
-      token_type: 'bearer',
-      scope,
+    const expiresAt = options.now() + ttlSeconds * 1000;
+    return {
       ...(mode !== 'expires_in' ? { expires_at: new Date(expiresAt).toISOString() } : {}),
-      ...(mode !== 'expires_at' ? { expires_in: ttl } : {}),
+      ...(mode !== 'expires_at' ? { expires_in: ttlSeconds } : {}),
     };
-    if (options.refreshTokens !== false && scope.split(' ').includes('offline_access')) {
+  }
+
+  function tokenResponse(grant: Grant) {
+    const body: Record<string, unknown> = {
+      access_token: accessToken(grant, ttl),
+      token_type: 'bearer',
+      scope: grant.scope,
+      ...expiry(ttl),
+    };
+    if (options.refreshTokens !== false && grant.scope.split(' ').includes('offline_access')) {
       counter += 1;
-      body.refresh_token = `rt-${counter}-secret-refresh-token`;
-      refreshTokens.add(body.refresh_token as string);
+      const refreshToken = `rt-${counter}-secret-refresh-token`;
+      refreshTokens.add(refreshToken);
+      refreshState.set(refreshToken, {
+        grant,
+        used: false,
+        expiresAt: options.now() + (options.refreshTokenTtlSeconds ?? 30 * 86400) * 1000,
+      });
+      body.refresh_token = refreshToken;
     }
     return json(200, body);
   }
 
-  async function token(params: Record<string, string>): Promise<Response> {
-    if (params.grant_type !== 'authorization_code') {
-      return qlikError(400, 'unsupported_grant_type', 'only authorization_code here');
+  /** The refresh_token grant (RFC 6749 section 6), rotating, with reuse detection like Qlik's. */
+  function refresh(params: Record<string, string>): Response {
+    const record = refreshState.get(params.refresh_token ?? '');
+    if (!record) return qlikError(401, 'invalid_grant', 'the refresh token is invalid');
+    if (record.used) {
+      record.grant.revoked = true;
+      stats.reuseDetections += 1;
+      return qlikError(
+        401,
+        'invalid_grant',
+        'the refresh token was already used; its grant is revoked',
+      );
     }
+    if (record.grant.revoked)
+      return qlikError(401, 'invalid_grant', 'the refresh token has been revoked');
+    if (record.expiresAt <= options.now()) {
+      return qlikError(401, 'invalid_grant', 'the refresh token has expired');
+    }
+    stats.refreshes += 1;
+    if (options.rotateRefreshTokens === false) {
+      return json(200, {
+        access_token: accessToken(record.grant, ttl),
+        token_type: 'bearer',
+        scope: record.grant.scope,
+        ...expiry(ttl),
+      });
+    }
+    record.used = true;
+    return tokenResponse(record.grant);
+  }
+
+  /** The live, unrevoked token `token` for `purpose` (undefined: a plain access token). */
+  function live(token: string | undefined, purpose?: string): Issued | undefined {
+    const record = accessTokens.get(token ?? '');
+    const ok =
+      record &&
+      !record.revoked &&
+      !record.grant.revoked &&
+      record.expiresAt > options.now() &&
+      record.purpose === purpose;
+    return ok ? record : undefined;
+  }
+
+  /** RFC 8693 token exchange for a Qlik purpose token. */
+  function exchange(params: Record<string, string>): Response {
+    if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
+      return qlikError(400, 'invalid_request', 'subject_token_type must be an access token');
+    }
+    if (params.purpose !== 'websocket' && params.purpose !== 'webresource') {
+      return qlikError(400, 'invalid_request', 'purpose must be websocket or webresource');
+    }
+    const subject = live(params.subject_token);
+    if (!subject) return qlikError(401, 'invalid_grant', 'subject_token is invalid or expired');
+    stats.exchanges += 1;
+    const ttlSeconds = Math.min(
+      options.purposeTokenTtlSeconds ?? 300,
+      Math.max(1, Math.floor((subject.expiresAt - options.now()) / 1000)),
+    );
+    return json(200, {
+      access_token: accessToken(subject.grant, ttlSeconds, params.purpose),
+      token_type: 'bearer',
+      scope: subject.grant.scope,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      ...expiry(ttlSeconds),
+    });
+  }
+
+  async function token(params: Record<string, string>): Promise<Response> {
     if (params.client_id !== clientId) return qlikError(401, 'invalid_client', 'unknown client_id');
+    if (params.grant_type === 'refresh_token') return refresh(params);
+    if (params.grant_type === TOKEN_EXCHANGE) return exchange(params);
+    if (params.grant_type !== 'authorization_code') {
+      return qlikError(400, 'unsupported_grant_type', 'unsupported grant_type');
+    }
     const code = codes.get(params.code ?? '');
     if (!code || code.used)
       return qlikError(401, 'invalid_grant', 'the authorization code is invalid');
@@ -126,7 +239,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
     if ((await sha256(params.code_verifier ?? '')) !== code.challenge) {
       return qlikError(401, 'invalid_grant', 'code_verifier does not match the code_challenge');
     }
-    return tokenResponse(code.scope);
+    return tokenResponse({ scope: code.scope, revoked: false });
   }
 
   async function handle(url: URL, params: Record<string, string>, headers: Record<string, string>) {
@@ -135,18 +248,29 @@ export function createFakeTenant(options: FakeTenantOptions) {
         return json(200, metadata);
       case '/oauth/token':
         return token(params);
-      case '/oauth/revoke':
+      case '/oauth/revoke': {
         if (!params.token) return qlikError(400, 'invalid_request', 'token is required');
+        // RFC 7009: a refresh token ends its grant; an access token only itself.
+        const refreshRecord = refreshState.get(params.token);
+        if (refreshRecord) refreshRecord.grant.revoked = true;
+        const accessRecord = accessTokens.get(params.token);
+        if (accessRecord) accessRecord.revoked = true;
         revoked.push({
           token: params.token,
           ...(params.token_type_hint ? { hint: params.token_type_hint } : {}),
         });
         return json(200, {});
+      }
       case '/api/v1/users/me': {
         const bearer = headers.authorization?.replace(/^Bearer /, '');
-        if (!bearer || !accessTokens.has(bearer))
+        if (!live(bearer))
           return json(401, { errors: [{ code: 'HTTP-401', title: 'Unauthorized' }] });
         return json(200, { id: 'user-alice', name: 'Alice' });
+      }
+      case '/api/v1/apps/app-1/thumbnail': {
+        if (!live(url.searchParams.get('accessToken') ?? '', 'webresource'))
+          return json(401, { errors: [{ code: 'HTTP-401', title: 'Unauthorized' }] });
+        return new Response('png', { status: 200, headers: { 'content-type': 'image/png' } });
       }
       default:
         return json(404, { errors: [{ code: 'HTTP-404', title: 'Not found' }] });
@@ -173,7 +297,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
     if (url.origin !== origin) return new Response('third party', { status: 200 });
     const fault = faults.get(url.pathname)?.shift();
     if (fault === 'drop') throw new TypeError('Failed to fetch');
-    if (fault) return typeof fault === 'function' ? fault() : fault;
+    if (fault && fault !== 'pass') return typeof fault === 'function' ? fault() : fault;
     return handle(url, params, headers);
   };
 
@@ -184,6 +308,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
     requests,
     revoked,
     refreshTokens,
+    stats,
     fetch: fetch as typeof globalThis.fetch,
     /** The next request to `path` gets `fault` instead of the tenant's answer (queued, in order). */
     failNext(path: string, ...queued: Fault[]) {
@@ -212,6 +337,20 @@ export function createFakeTenant(options: FakeTenantOptions) {
       }
       back.searchParams.set('state', query.get('state')!);
       return back.href;
+    },
+    /** Revokes every grant on the server (an admin ends all sessions, a password change). */
+    revokeAll() {
+      for (const record of refreshState.values()) record.grant.revoked = true;
+    },
+    /** The refresh tokens sent to the token endpoint, in order. */
+    sentRefreshTokens(): string[] {
+      return requests
+        .filter((r) => r.path === '/oauth/token' && r.params.grant_type === 'refresh_token')
+        .map((r) => r.params.refresh_token!);
+    },
+    /** Token requests of a grant type, for counting. */
+    grants(grantType: string): RecordedRequest[] {
+      return requests.filter((r) => r.path === '/oauth/token' && r.params.grant_type === grantType);
     },
     /** Requests to a path, for counting. */
     to(path: string): RecordedRequest[] {

@@ -105,6 +105,76 @@ describe('fetch', () => {
   });
 });
 
+describe('fetch after a 401', () => {
+  const unauthorized = () =>
+    Response.json({ errors: [{ code: 'HTTP-401', title: 'Unauthorized' }] }, { status: 401 });
+
+  it('refreshes and sends the request once more with the new token', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    const first = await auth.getToken();
+    tenant.failNext('/api/v1/users/me', unauthorized);
+    const response = await auth.fetch('/api/v1/users/me');
+    expect(response.status).toBe(200);
+    const [rejected, retried] = tenant.to('/api/v1/users/me');
+    expect(rejected!.headers.authorization).toBe(`Bearer ${first}`);
+    expect(retried!.headers.authorization).toBe(`Bearer ${await auth.getToken()}`);
+    expect(await auth.getToken()).not.toBe(first);
+    expect(tenant.grants('refresh_token')).toHaveLength(1);
+  });
+
+  it('tries once only: a second 401 is the answer', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    tenant.failNext('/api/v1/users/me', unauthorized, unauthorized);
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
+    expect(tenant.to('/api/v1/users/me')).toHaveLength(2);
+    expect(tenant.grants('refresh_token')).toHaveLength(1);
+  });
+
+  it('uses a token renewed meanwhile instead of refreshing again', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    tenant.failNext('/api/v1/users/me', async () => {
+      await auth.getToken({ forceRefresh: true });
+      return unauthorized();
+    });
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(200);
+    expect(tenant.grants('refresh_token')).toHaveLength(1);
+  });
+
+  it('answers the 401 when no newer token can be had', async () => {
+    const { auth, signIn, tenant } = setup({ tenant: { refreshTokens: false } });
+    await signIn(auth);
+    tenant.failNext('/api/v1/users/me', unauthorized);
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
+    expect(tenant.to('/api/v1/users/me')).toHaveLength(1);
+    expect(tenant.grants('refresh_token')).toHaveLength(0);
+  });
+
+  it('answers the 401 when the session has ended', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    tenant.revokeAll();
+    tenant.failNext('/api/v1/users/me', unauthorized);
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
+    expect(auth.getSnapshot().error?.code).toBe('session_expired');
+  });
+
+  it('sends the body of a Request again', async () => {
+    const { auth, signIn, tenant } = setup();
+    await signIn(auth);
+    tenant.failNext('/api/v1/items', unauthorized);
+    await auth.fetch(
+      new Request(`${tenant.origin}/api/v1/items`, { method: 'POST', body: 'name=report' }),
+    );
+    const [first, second] = tenant.to('/api/v1/items');
+    expect(first!.params).toEqual({ name: 'report' });
+    expect(second!.params).toEqual({ name: 'report' });
+    expect(second!.method).toBe('POST');
+  });
+});
+
 describe('webResourceUrl', () => {
   it('refuses a URL outside the tenant before asking for a token', async () => {
     const { auth, signIn, tenant } = setup();

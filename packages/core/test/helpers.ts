@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { afterEach } from 'vitest';
+import { afterEach, onTestFinished } from 'vitest';
 import {
   createQlikAuth,
   type AuthState,
@@ -12,8 +12,12 @@ export const REDIRECT_URI = 'http://localhost:3000/callback';
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 let sequence = 0;
 
+/** Every instance a test created: destroyed after it, so no timer or channel outlives it. */
+const instances: QlikAuth[] = [];
+
 afterEach(() => {
   history.replaceState(null, '', '/');
+  for (const instance of instances.splice(0)) instance.destroy();
 });
 
 /**
@@ -44,7 +48,11 @@ export function setup(
     ...overrides.auth,
   };
   /** A new instance on the same storage: what a page reload (or another tab) creates. */
-  const create = (extra: Partial<QlikAuthOptions> = {}) => createQlikAuth({ ...options, ...extra });
+  const create = (extra: Partial<QlikAuthOptions> = {}) => {
+    const instance = createQlikAuth({ ...options, ...extra });
+    instances.push(instance);
+    return instance;
+  };
   const auth = create();
 
   /** The whole round trip: signIn, the tenant's login page, back on the redirect URI. */
@@ -144,4 +152,62 @@ export async function writeRaw(dbName: string, key: string, value: unknown): Pro
     tx.onerror = () => reject(tx.error);
   });
   db.close();
+}
+
+/** One turn of the event loop: lets IndexedDB, WebCrypto and BroadcastChannel deliver. */
+export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Waits until `condition` holds, turning the event loop (not timers, which a test may have
+ * faked); fails after two seconds of real time.
+ */
+export async function eventually(condition: () => unknown): Promise<void> {
+  const deadline = performance.now() + 2000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`still not true: ${condition}`);
+    await tick();
+  }
+}
+
+/**
+ * An in-test `navigator.locks` (happy-dom has none): exclusive locks granted in request order,
+ * shared by every instance of the test as they would be by the tabs of an origin. Records each
+ * request, and the most holders a lock ever had at once.
+ */
+export function installWebLocks() {
+  const tails = new Map<string, Promise<unknown>>();
+  const held = new Map<string, number>();
+  const record = {
+    requests: [] as string[],
+    maxHolders: 0,
+    /** True while any lock is held or wanted. */
+    busy: () => [...held.values()].some(Boolean) || pending > 0,
+  };
+  let pending = 0;
+  const locks = {
+    request(name: string, _options: LockOptions, callback: () => Promise<unknown>) {
+      record.requests.push(name);
+      pending += 1;
+      const granted = (tails.get(name) ?? Promise.resolve()).then(async () => {
+        pending -= 1;
+        held.set(name, (held.get(name) ?? 0) + 1);
+        record.maxHolders = Math.max(record.maxHolders, held.get(name)!);
+        try {
+          return await callback();
+        } finally {
+          held.set(name, held.get(name)! - 1);
+        }
+      });
+      tails.set(
+        name,
+        granted.catch(() => {}),
+      );
+      return granted;
+    },
+  };
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  onTestFinished(() => {
+    delete (navigator as { locks?: unknown }).locks;
+  });
+  return record;
 }

@@ -111,6 +111,7 @@ describe('options', () => {
         'not_signed_in',
         'request_rejected',
         'server_error',
+        'session_expired',
         'state_mismatch',
         'storage_unavailable',
         'token_expired',

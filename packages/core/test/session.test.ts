@@ -342,7 +342,7 @@ describe('getToken', () => {
     expect(tenant.requests).toHaveLength(0);
   });
 
-  it('returns the access token until it expires, from memory alone', async () => {
+  it('returns the access token until the leeway before expiry, from memory alone', async () => {
     const map = new Map<string, unknown>();
     const calls: string[] = [];
     const store: SessionStore = {
@@ -360,18 +360,23 @@ describe('getToken', () => {
     await signIn(auth);
     const requests = tenant.requests.length;
     const storageCalls = calls.length;
-    clock.time = Date.parse('2030-01-01T00:59:59.999Z');
+    // The token expires at 01:00; the default leeway is 60 s.
+    clock.time = Date.parse('2030-01-01T00:58:59.999Z');
     const tokens = await Promise.all([auth.getToken(), auth.getToken(), auth.getToken()]);
     expect(new Set(tokens).size).toBe(1);
     expect(tenant.requests.length).toBe(requests);
     expect(calls.length).toBe(storageCalls);
   });
 
-  it('rejects with token_expired once the access token has expired', async () => {
-    const { auth, signIn, clock } = setup();
+  it('renews an expired access token with the refresh token (RFC 6749 section 6)', async () => {
+    const { auth, signIn, clock, tenant } = setup();
     await signIn(auth);
+    const expired = await auth.getToken();
     clock.time = Date.parse('2030-01-01T01:00:00.000Z');
-    expect(await rejectionOf(auth.getToken())).toMatchObject({ code: 'token_expired' });
+    const renewed = await auth.getToken();
+    expect(renewed).not.toBe(expired);
+    expect(tenant.grants('refresh_token')).toHaveLength(1);
+    expect(auth.getSnapshot().expiresAt).toBe(Date.parse('2030-01-01T02:00:00.000Z'));
   });
 
   it('ends a session that expired without a refresh token', async () => {

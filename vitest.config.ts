@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Each package keeps its own vitest config (environment, setup files); this runs them all.
+// React's component tests run twice: on React 19 and, through their own config, on React 18.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'packages/react/vitest.react18.config.ts'],
   },
 });

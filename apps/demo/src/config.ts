@@ -1,0 +1,17 @@
+import type { QlikAuthOptions } from '@qlik-auth/react';
+
+/**
+ * Where the demo signs in: the local emulator and its `demo-spa` client unless the
+ * VITE_QLIK_* variables (an `.env.local` file, or the shell) say otherwise.
+ */
+export const config: QlikAuthOptions = {
+  host: import.meta.env.VITE_QLIK_HOST || 'http://localhost:8787',
+  clientId: import.meta.env.VITE_QLIK_CLIENT_ID || 'demo-spa',
+  redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI || `${location.origin}/`,
+  scopes: (import.meta.env.VITE_QLIK_SCOPES || 'user_default offline_access')
+    .split(/[\s,]+/)
+    .filter(Boolean),
+};
+
+/** The tenant as people read it: `localhost:8787`, `tenant.eu.qlikcloud.com`. */
+export const tenantLabel = config.host.replace(/^https?:\/\//, '').replace(/\/$/, '');

@@ -1,0 +1,133 @@
+import 'fake-indexeddb/auto';
+import { cleanup } from '@testing-library/react';
+import { Component, type ReactNode } from 'react';
+import { afterEach } from 'vitest';
+import {
+  createQlikAuth,
+  useQlikAuth,
+  useQlikToken,
+  type QlikAuth,
+  type QlikAuthOptions,
+  type QlikTokenOptions,
+} from '../index.js';
+import { createFakeTenant, type FakeTenantOptions } from './fake-tenant.js';
+
+afterEach(() => {
+  cleanup();
+  history.replaceState(null, '', '/');
+});
+
+let sequence = 0;
+
+/**
+ * A fake tenant and the options of a real core instance wired to it. Each call gets its own
+ * client id, so its own IndexedDB database (fake-indexeddb): tests never share a session.
+ * `navigate` is recorded instead of leaving the page.
+ */
+export function setup(
+  overrides: { tenant?: FakeTenantOptions; auth?: Partial<QlikAuthOptions> } = {},
+) {
+  sequence += 1;
+  const tenant = createFakeTenant({
+    clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
+    ...overrides.tenant,
+  });
+  const navigations: string[] = [];
+  const warnings: string[] = [];
+  const options: QlikAuthOptions = {
+    host: tenant.origin,
+    clientId: tenant.clientId,
+    redirectUri: `${location.origin}/callback`,
+    fetch: tenant.fetch,
+    navigate: (url) => void navigations.push(url),
+    onWarning: (message) => void warnings.push(message),
+    ...overrides.auth,
+  };
+  const instances: QlikAuth[] = [];
+  /** A new instance on the same storage: what each page load of the app creates. */
+  const create = (extra: Partial<QlikAuthOptions> = {}) => {
+    const auth = createQlikAuth({ ...options, ...extra });
+    instances.push(auth);
+    return auth;
+  };
+
+  /**
+   * The first half of a sign-in, done by an earlier page: `signIn`, the tenant's login page,
+   * and the browser back on the redirect URI with `code` and `state` (or an error).
+   */
+  async function arriveFromLogin(
+    opts: { deny?: boolean; returnTo?: string; appState?: unknown } = {},
+  ): Promise<string> {
+    const earlier = create();
+    await earlier.signIn({ returnTo: opts.returnTo, appState: opts.appState });
+    earlier.destroy();
+    const url = tenant.authorize(navigations.pop()!, { deny: opts.deny });
+    history.replaceState(null, '', url);
+    return url;
+  }
+
+  /** A session in storage, as a returning user has; the page is back at `/`. */
+  async function signedInBefore(): Promise<void> {
+    await arriveFromLogin();
+    const earlier = create();
+    await earlier.handleRedirectCallback();
+    earlier.destroy();
+    history.replaceState(null, '', '/');
+  }
+
+  return { tenant, options, create, navigations, warnings, arriveFromLogin, signedInBefore };
+}
+
+/** The session as text: `signedIn as emulator|ada`, `signedOut (authorization_error)`. */
+export function Status() {
+  const { status, user, error } = useQlikAuth();
+  return (
+    <p data-testid="status">
+      {status}
+      {user ? ` as ${user.subject}` : ''}
+      {error ? ` (${error.code})` : ''}
+    </p>
+  );
+}
+
+/** A token of one purpose as text, with its status and error. */
+export function TokenView({
+  testId = 'token',
+  ...options
+}: QlikTokenOptions & { testId?: string }) {
+  const { token, expiresAt, status, error } = useQlikToken(options);
+  return (
+    <p data-testid={testId} data-token={token} data-expires-at={expiresAt} data-error={error?.code}>
+      {status}:{token ? 'token' : 'none'}
+      {error ? ` (${error.code})` : ''}
+    </p>
+  );
+}
+
+/** The claims of a JWT the fake tenant issued. */
+export function claims(token: string): Record<string, unknown> {
+  return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+}
+
+/** Renders what was thrown at it, as an app's error boundary would. */
+export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: Error }> {
+  override state: { error?: Error } = {};
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    const { error } = this.state;
+    if (!error) return this.props.children;
+    return <p data-testid="boundary">{(error as { code?: string }).code ?? error.message}</p>;
+  }
+}
+
+/** A promise and its resolver, to hold a response until the test lets it go. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Lets pending promises, IndexedDB requests and timers of 0 ms run. */
+export const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));

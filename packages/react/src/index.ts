@@ -1,0 +1,30 @@
+/**
+ * `@qlik-auth/react`: React bindings for `@qlik-auth/core`. A thin layer over the core's store:
+ * `useSyncExternalStore` on its `subscribe`/`getSnapshot`, no state of its own. React 18 and 19,
+ * StrictMode- and SSR-safe. Everything of the core is re-exported.
+ *
+ * @example
+ * const auth = createQlikAuth({ host: 'tenant.eu.qlikcloud.com', clientId: '...' });
+ *
+ * function App() {
+ *   const { user, signOut } = useQlikAuth();
+ *   return <button onClick={() => signOut()}>Sign out {user?.subject}</button>;
+ * }
+ *
+ * createRoot(el).render(
+ *   <QlikAuthProvider auth={auth}>
+ *     <RequireQlikAuth fallback="Signing in...">
+ *       <App />
+ *     </RequireQlikAuth>
+ *   </QlikAuthProvider>,
+ * );
+ */
+export * from '@qlik-auth/core';
+export { QlikAuthProvider } from './provider.js';
+export type { QlikAuthProviderProps } from './provider.js';
+export { useQlikAuth } from './use-qlik-auth.js';
+export type { QlikAuthValue } from './use-qlik-auth.js';
+export { useQlikToken } from './use-qlik-token.js';
+export type { QlikSuspenseToken, QlikToken, QlikTokenOptions } from './use-qlik-token.js';
+export { RequireQlikAuth } from './require-qlik-auth.js';
+export type { RequireQlikAuthProps } from './require-qlik-auth.js';

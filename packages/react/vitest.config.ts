@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+
+/**
+ * Tests run against the core's source, so they always see the core as it is, built or not.
+ * (The package itself imports `@qlik-auth/core` as any app would.)
+ */
+export const coreSource = fileURLToPath(new URL('../core/src/index.ts', import.meta.url));
+
+// React 19 (the devDependency). vitest.react18.config.ts runs the same tests on React 18.
+export default defineProject({
+  resolve: { alias: { '@qlik-auth/core': coreSource } },
+  test: {
+    name: 'react',
+    environment: 'happy-dom',
+    include: ['src/__tests__/**/*.test.{ts,tsx}'],
+    env: { REACT_MAJOR: '19' },
+    typecheck: {
+      enabled: true,
+      include: ['src/__tests__/**/*.test-d.tsx'],
+      tsconfig: './tsconfig.json',
+    },
+  },
+});

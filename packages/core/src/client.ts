@@ -232,8 +232,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     now,
     discover,
     async accept(next) {
-      setSession(next);
+      // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
+      setSession(next);
       channel.post('session');
     },
     fail(reason) {

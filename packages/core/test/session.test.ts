@@ -42,6 +42,18 @@ describe('session persistence', () => {
     expect(tenant.requests.length).toBe(requestsBefore);
   });
 
+  it('stores a new session before it shows signedIn, so a reload at that moment keeps it', async () => {
+    const { auth, signIn, create } = setup();
+    let reloadedAtSignIn: ReturnType<typeof create> | undefined;
+    auth.subscribe(() => {
+      // The instant the page could show "signed in", the user reloads.
+      if (auth.getSnapshot().status === 'signedIn') reloadedAtSignIn ??= create();
+    });
+    await signIn(auth);
+    expect(reloadedAtSignIn).toBeDefined();
+    expect((await settled(reloadedAtSignIn!)).status).toBe('signedIn');
+  });
+
   it('answers getToken during start-up once the session is restored', async () => {
     const { auth, signIn, create } = setup();
     await signIn(auth);

@@ -217,7 +217,7 @@ export class Tenant {
       .setAudience('qlik.api')
       .setJti(record.jti)
       .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor(record.expiresAt / 1000))
+      .setExpirationTime(Math.ceil(record.expiresAt / 1000))
       .sign(privateKey);
     this.accessTokens.set(record.jti, record);
     this.stats.tokensIssued += 1;
@@ -228,6 +228,8 @@ export class Tenant {
    * Resolves an access token to its record when it is genuine, unexpired and unrevoked, and
    * (for purpose tokens) used for its purpose only. Returns undefined otherwise.
    */
+  // The JWT's `exp` is rounded up to whole seconds; the record's exact expiry (what `expires_at`
+  // says) is what refuses the token, so the two never disagree.
   async verifyAccessToken(
     token: string,
     purpose: Purpose | undefined,

@@ -106,7 +106,12 @@ function PurposeToken({ purpose, use }: { purpose: TokenPurpose; use: string }) 
       <span className="purpose-state">
         {token ? (
           expiresAt ? (
-            `renews in ${formatDuration(expiresAt - now - 30_000)}`
+            // useQlikToken asks again 30 s ahead; a shorter-lived token just shows what is left.
+            expiresAt - now > 30_000 ? (
+              `renews in ${formatDuration(expiresAt - now - 30_000)}`
+            ) : (
+              `valid for ${formatDuration(expiresAt - now)}`
+            )
           ) : (
             'ready'
           )

@@ -53,5 +53,13 @@ export default defineConfig({
       stdout: 'pipe',
       timeout: 60_000,
     },
+    {
+      // The React demo on @qlik-auth/react (built by `npm test` before this runs).
+      command: 'pnpm --dir apps/demo exec vite --port 5173 --strictPort',
+      url: 'http://localhost:5173/',
+      reuseExistingServer: !process.env.CI,
+      stdout: 'pipe',
+      timeout: 60_000,
+    },
   ],
 });

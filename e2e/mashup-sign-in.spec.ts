@@ -38,10 +38,14 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
     await page.reload();
     await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedIn');
     await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
-    const oauthRequests = (await control.requests()).filter((entry) =>
-      entry.path.startsWith('/oauth/'),
-    );
-    expect(oauthRequests).toEqual([]);
+    const log = await control.requests();
+    // The session comes back from IndexedDB: no sign-in, no code exchange, no refresh.
+    expect(log.filter((entry) => entry.path === '/oauth/authorize')).toEqual([]);
+    const tokenRequests = log.filter((entry) => entry.path === '/oauth/token');
+    // The only token requests are the page's thumbnails asking for a webresource token
+    // (purpose tokens live in memory only, by design).
+    expect(tokenRequests.every((entry) => entry.purpose === 'webresource')).toBe(true);
+    expect(tokenRequests.filter((entry) => entry.grantType === 'refresh_token')).toEqual([]);
   });
 
   test('sign-out revokes: the old refresh token is refused afterwards', async ({

@@ -1,16 +1,19 @@
 // The mashup a developer would write with the core alone: no framework, one module.
 import { createQlikAuth, QlikAuthError, type AuthState } from '@qlik-auth/core';
+import { createAppList } from './apps.js';
 import { config } from './config.js';
 
 const auth = createQlikAuth(config);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-function showError(error: unknown): void {
+/** Shows `error` (or hides the box). `session`: it came from the snapshot, which may clear it. */
+function showError(error: unknown, source: 'app' | 'session' = 'app'): void {
   const box = $('error');
   if (!error) {
     box.hidden = true;
     return;
   }
+  box.dataset.source = source;
   const code = error instanceof QlikAuthError ? error.code : 'unexpected';
   $('error-code').textContent = code;
   box.dataset.code = code;
@@ -22,6 +25,12 @@ function showError(error: unknown): void {
   $('error-message').textContent = details.length ? `${message} (${details.join(', ')})` : message;
   box.hidden = false;
 }
+
+const apps = createAppList(
+  auth,
+  { card: $('apps-card'), list: $('apps'), status: $('apps-status') },
+  (error) => showError(error),
+);
 
 let user: { name: string; email: string } | undefined;
 let loadingUser = false;
@@ -52,16 +61,30 @@ function render(state: AuthState): void {
     const at = new Date(state.expiresAt);
     $('expires-at').textContent = at.toLocaleTimeString();
     $('expires-at').setAttribute('datetime', at.toISOString());
+    tick();
   }
+  // The session in the background: a refresh under way, or waiting for the network.
+  const network = $('network');
+  network.hidden = state.status !== 'signedIn' || !(state.offline || state.refreshing);
+  network.dataset.network = state.offline ? 'offline' : state.refreshing ? 'refreshing' : 'online';
+  network.textContent = state.offline
+    ? 'offline: waiting for the network'
+    : state.refreshing
+      ? 'refreshing'
+      : '';
   if (state.status === 'signedIn') {
     void loadUser();
+    void apps.load();
   } else {
     user = undefined;
+    apps.clear();
   }
   $('user-card').hidden = !user;
   $('user-name').textContent = user?.name ?? '';
   $('user-email').textContent = user?.email ?? '';
-  if (state.error) showError(state.error);
+  // A refresh that failed and then succeeded clears the snapshot's error, and the box with it.
+  if (state.error) showError(state.error, 'session');
+  else if ($('error').dataset.source === 'session') showError(undefined);
 }
 
 function tick(): void {

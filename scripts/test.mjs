@@ -4,15 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromiumPath } from './chromium.mjs';
 import { buildPackages, ensurePnpm, installDependencies, log, root, run } from './lib.mjs';
 
 const reports = join(root, '.test-reports');
 
 /** Debian's Chromium when the machine can have it, else Playwright's own browser. */
 async function ensureChromium(pnpm) {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured && existsSync(configured)) return;
-  if (existsSync('/usr/bin/chromium')) return;
+  if (chromiumPath()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (existsSync('/etc/debian_version') && isRoot) {
     log('installing Debian chromium');
@@ -21,7 +20,7 @@ async function ensureChromium(pnpm) {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
-    if (result.status === 0 && existsSync('/usr/bin/chromium')) return;
+    if (result.status === 0 && chromiumPath()) return;
   }
   log('installing Playwright chromium');
   const code = await run(pnpm, ['exec', 'playwright', 'install', 'chromium']);

@@ -2,30 +2,21 @@
 // Latency of a cached token lookup in real Chromium, side by side: a plain in-memory getter,
 // @qlik-auth/core's getToken() on a real session signed in against the emulator, and the peers'
 // equivalents on a seeded cache. Prints microseconds per call; asserts nothing.
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from '@playwright/test';
 import { startEmulator } from '@qlik-auth/emulator';
+import { browserBundle } from '../scripts/bundle.mjs';
+import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
 const PORT = 4173; // a registered origin of the emulator's default client
 
-const bundle = await build({
-  entryPoints: [join(here, 'latency-page.js')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  write: false,
-  logLevel: 'silent',
-  define: { 'process.env.NODE_ENV': '"production"' },
-});
-const script = bundle.outputFiles[0].text;
+const script = new TextDecoder().decode(
+  await browserBundle({ entry: join(here, 'latency-page.js') }),
+);
 
 const emulator = await startEmulator({ port: 0, config: { autoApprove: true } });
 const origin = `http://localhost:${PORT}`;
@@ -43,21 +34,7 @@ const server = createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const browser = await chromium.launch({
-  ...(existsSync(executablePath) ? { executablePath } : {}),
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const tab = await browser.newPage();
   await tab.goto(`${origin}/`);

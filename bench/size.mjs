@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundle size of what an app ships for browser OAuth, side by side, in one run: each entry is
 // bundled with esbuild (minified, browser, ESM, dependencies included) and gzipped at level 9.
-import { build } from 'esbuild';
-import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { brotliCompressSync } from 'node:zlib';
+import { browserBundle, gzipSize } from '../scripts/bundle.mjs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,23 +32,8 @@ const entries = [
 ];
 
 async function measure(code) {
-  const result = await build({
-    stdin: { contents: code, resolveDir: here, loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  const bytes = result.outputFiles[0].contents;
-  return {
-    min: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes).length,
-  };
+  const bytes = await browserBundle({ code, resolveDir: here });
+  return { min: bytes.length, gzip: gzipSize(bytes), brotli: brotliCompressSync(bytes).length };
 }
 
 const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;

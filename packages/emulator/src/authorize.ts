@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
 import { cookie, readParams, redirect, sendHtml, stringParam } from './http.js';
-import { loginPage } from './login-page.js';
+import { loginPage, type LoginPageInput } from './login-page.js';
 import {
   DEFAULT_CLIENT_SCOPES,
   randomId,
@@ -69,6 +69,26 @@ export function createAuthorizeRoutes(ctx: Context) {
       session,
       headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax` },
     };
+  }
+
+  /** The login (or consent) page of an authorization request waiting in `tenant.pending`. */
+  function showLoginPage(
+    res: ServerResponse,
+    status: number,
+    pending: PendingAuthorization,
+    shown: Pick<LoginPageInput, 'selected' | 'consentFor' | 'message'>,
+  ): void {
+    sendHtml(
+      res,
+      status,
+      loginPage({
+        transaction: pending.id,
+        clientId: pending.clientId,
+        scope: pending.scope,
+        users: tenant.config.users,
+        ...shown,
+      }),
+    );
   }
 
   /** GET /oauth/authorize */
@@ -165,17 +185,7 @@ export function createAuthorizeRoutes(ctx: Context) {
       if (tenant.config.autoApprove) return completeAuthorization(res, pending, session);
       pending.consentOnly = true;
       tenant.pending.set(pending.id, pending);
-      return sendHtml(
-        res,
-        200,
-        loginPage({
-          transaction: pending.id,
-          clientId: client.clientId,
-          scope: pending.scope,
-          users: tenant.config.users,
-          consentFor: tenant.user(session.userId)!,
-        }),
-      );
+      return showLoginPage(res, 200, pending, { consentFor: tenant.user(session.userId)! });
     }
     if (tenant.config.autoApprove) {
       const user =
@@ -184,17 +194,7 @@ export function createAuthorizeRoutes(ctx: Context) {
       return completeAuthorization(res, pending, created, headers);
     }
     tenant.pending.set(pending.id, pending);
-    sendHtml(
-      res,
-      200,
-      loginPage({
-        transaction: pending.id,
-        clientId: client.clientId,
-        scope: pending.scope,
-        users: tenant.config.users,
-        selected: hinted?.id ?? session?.userId ?? '',
-      }),
-    );
+    showLoginPage(res, 200, pending, { selected: hinted?.id ?? session?.userId ?? '' });
   }
 
   /** POST /oauth/authorize/login: the login page's form. */
@@ -210,18 +210,7 @@ export function createAuthorizeRoutes(ctx: Context) {
         'the sign-in transaction is unknown or has expired; start again',
       );
     }
-    const page = (message: string) =>
-      sendHtml(
-        res,
-        400,
-        loginPage({
-          transaction: pending.id,
-          clientId: pending.clientId,
-          scope: pending.scope,
-          users: tenant.config.users,
-          message,
-        }),
-      );
+    const page = (message: string) => showLoginPage(res, 400, pending, { message });
     if (stringParam(params, 'action') === 'deny') {
       tenant.pending.delete(pending.id);
       return errorRedirect(

@@ -2,7 +2,7 @@
 // Plain Node (no dependencies), because these run before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,10 +18,16 @@ function pnpmWorks(command) {
   return result.status === 0 && result.stdout.trim().startsWith(`${PNPM_VERSION}.`);
 }
 
+/** Puts a pnpm installed under .tools/ on PATH, for the commands we start (Playwright's servers). */
+function useLocalPnpm() {
+  process.env.PATH = `${dirname(localPnpm)}${delimiter}${process.env.PATH ?? ''}`;
+  return localPnpm;
+}
+
 /** Returns a pnpm 10 command, installing it (globally if allowed, else under .tools/) if missing. */
 export function ensurePnpm() {
   if (pnpmWorks('pnpm')) return 'pnpm';
-  if (existsSync(localPnpm) && pnpmWorks(localPnpm)) return localPnpm;
+  if (existsSync(localPnpm) && pnpmWorks(localPnpm)) return useLocalPnpm();
   log(`installing pnpm@${PNPM_VERSION}`);
   const global = spawnSync('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`], { stdio: 'inherit' });
   if (global.status === 0 && pnpmWorks('pnpm')) return 'pnpm';
@@ -38,7 +44,7 @@ export function ensurePnpm() {
     ],
     { stdio: 'inherit' },
   );
-  if (local.status === 0 && pnpmWorks(localPnpm)) return localPnpm;
+  if (local.status === 0 && pnpmWorks(localPnpm)) return useLocalPnpm();
   throw new Error('could not install pnpm 10; install it with `npm i -g pnpm@10` and retry');
 }
 

@@ -12,6 +12,7 @@ export {
   type ClientConfig,
   type UserConfig,
   type AppConfig,
+  type SheetConfig,
 } from './config.js';
 export type { RequestLogEntry, Fault } from './control.js';
 export { OAUTH_ERRORS, type QlikErrorBody, type QlikErrorEntry } from './errors.js';

@@ -1,7 +1,7 @@
 // @vitest-environment node
 // @qlik/api in Node, on a qlik-auth session, against a real emulator over HTTP: the module is
 // exercised through @qlik/api itself (its REST client, its 401 handling), not called by hand.
-import { auth as qlikApi, items, users } from '@qlik/api';
+import { auth as qlikApi, items, qix, users } from '@qlik/api';
 import type { HostConfig } from '@qlik/api/auth';
 import { startEmulator, type RunningEmulator } from '@qlik-auth/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,23 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
     const params = await qlikApiAuthModule(auth).getWebSocketAuthParams({ hostConfig });
     expect(params).toEqual({ headers: { Authorization: `Bearer ${await auth.getToken()}` } });
     expect(params.queryParams).toBeUndefined();
+  });
+
+  it('opens an app session over the engine socket with the Bearer header and reads its layout', async () => {
+    const { hostConfig } = await signedIn();
+    const session = qix.openAppSession({
+      appId: 'a1b2c3d4-0001-4000-8000-000000000001',
+      hostConfig,
+      websocketCloseDelay: 0,
+    });
+    try {
+      const layout = await (await session.getDoc()).getAppLayout();
+      expect(layout.qTitle).toBe('Sales Overview');
+    } finally {
+      await session.close();
+    }
+    // The socket took the access token itself: no purpose token was exchanged for it.
+    expect((await requestLog()).filter((entry) => entry.path === '/oauth/token')).toEqual([]);
   });
 
   it('gives web resource URLs the cached webresource token, which loads a thumbnail', async () => {

@@ -112,13 +112,12 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
     const session = qix.openAppSession({
       appId: 'a1b2c3d4-0001-4000-8000-000000000001',
       hostConfig,
-      websocketCloseDelay: 0,
     });
     try {
       const layout = await (await session.getDoc()).getAppLayout();
       expect(layout.qTitle).toBe('Sales Overview');
     } finally {
-      await session.close();
+      await session.close({ websocketCloseDelay: 0 });
     }
     // The socket took the access token itself: no purpose token was exchanged for it.
     expect((await requestLog()).filter((entry) => entry.path === '/oauth/token')).toEqual([]);

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 /** An OAuth client registered on the emulated tenant. */
 export interface ClientConfig {
   clientId: string;
@@ -236,21 +234,4 @@ export function resolveConfig(input: unknown): EmulatorConfig {
     });
   }
   return config;
-}
-
-/** Reads and validates a JSON config file. */
-export async function loadConfigFile(path: string): Promise<EmulatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return resolveConfig(parsed);
 }

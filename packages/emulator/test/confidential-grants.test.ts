@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
 import {
+  fetch,
   ALAN,
   CLIENT_ID,
   IMPERSONATION,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fetch,
   ACCESS_TOKEN_TYPE,
   APP_ORIGIN,
   CLIENT_ID,

@@ -75,11 +75,28 @@ function findQlikApi(): string | undefined {
   return undefined;
 }
 
-async function build(locate: () => string | undefined): Promise<Build> {
+/** Builds per installed @qlik/api directory: the same files always build the same modules. */
+const builds = new Map<string, Promise<Build>>();
+
+function build(locate: () => string | undefined): Promise<Build> {
   const root = locate();
   if (!root) {
-    return { ok: false, status: 404, title: '@qlik/api is not installed', detail: INSTALL_HINT };
+    return Promise.resolve({
+      ok: false,
+      status: 404,
+      title: '@qlik/api is not installed',
+      detail: INSTALL_HINT,
+    });
   }
+  let built = builds.get(root);
+  if (!built) {
+    built = buildFrom(root);
+    builds.set(root, built);
+  }
+  return built;
+}
+
+async function buildFrom(root: string): Promise<Build> {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const chunks = join(root, 'chunks');
   const table = existsSync(chunks)
@@ -174,8 +191,8 @@ export interface QlikEmbedOptions {
 }
 
 /**
- * Serves main.js and the runtime modules. The build runs once, on the first request, so an
- * emulator that never sees @qlik/api pays nothing for it.
+ * Serves main.js and the runtime modules. The build runs on the first request (once per process
+ * and installed @qlik/api), so an emulator that never sees @qlik/api pays nothing for it.
  */
 export function createQlikEmbed(options: QlikEmbedOptions = {}) {
   let built: Promise<Build> | undefined;

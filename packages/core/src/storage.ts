@@ -19,6 +19,8 @@ export interface SessionStore {
    * makes a sign-in transaction single use and lets two tabs agree on one encryption key.
    */
   update(key: string, next: (current: unknown) => unknown): Promise<unknown>;
+  /** Every key. Optional: without it, abandoned sign-in transactions are not swept. */
+  keys?(): Promise<string[]>;
 }
 
 /** How long a storage call may take before the core stops waiting (Safari can hang on open). */
@@ -38,6 +40,7 @@ export function memoryStore(): SessionStore {
       else map.set(key, value);
       return previous;
     },
+    keys: async () => [...map.keys()],
   };
 }
 
@@ -61,6 +64,8 @@ export function indexedDbStore(dbName: string): SessionStore {
         };
         return done(store).then(() => previous);
       }),
+    keys: () =>
+      run('readonly', (store) => promisifyRequest(store.getAllKeys())) as Promise<string[]>,
   };
 }
 
@@ -69,8 +74,8 @@ function done(store: IDBObjectStore): Promise<void> {
 }
 
 type Method = keyof SessionStore;
-/** The methods of a {@link SessionStore}. */
-export const METHODS: Method[] = ['get', 'set', 'delete', 'update'];
+/** The methods of a {@link SessionStore}; all but the last are required. */
+export const METHODS: Method[] = ['get', 'set', 'delete', 'update', 'keys'];
 /** A store seen as methods called by name (as member calls, so a class-based store keeps `this`). */
 type Callable = Record<Method, (...args: unknown[]) => Promise<unknown>>;
 

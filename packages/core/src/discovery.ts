@@ -30,7 +30,7 @@ export function createDiscovery(
         ));
       for (const endpoint of ['authorization', 'token', 'revocation']) {
         const url = as[`${endpoint}_endpoint`];
-        if (url !== undefined && parseUrl(url)?.origin !== options.origin) {
+        if (url && parseUrl(url)?.origin !== options.origin) {
           throw new QlikAuthError('untrusted_url', `${endpoint}_endpoint is not on the tenant`);
         }
       }

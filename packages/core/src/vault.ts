@@ -1,5 +1,5 @@
 import { QlikAuthError } from './errors.js';
-import type { SessionStore } from './storage.js';
+import { storageFailed, type SessionStore } from './storage.js';
 
 /** What is stored for a sealed value: AES-GCM ciphertext, its nonce, and a plain tag. */
 interface SealedRecord {
@@ -59,9 +59,7 @@ export function createVault(store: SessionStore, onCorrupt: (name: string) => vo
       const kept = await store.update(KEY, (current) => (isVaultKey(current) ? current : fresh));
       return isVaultKey(kept) ? kept : fresh;
     } catch (cause) {
-      throw cause instanceof QlikAuthError
-        ? cause
-        : new QlikAuthError('storage_unavailable', `storage failed: ${cause}`, { cause });
+      throw cause instanceof QlikAuthError ? cause : storageFailed(cause);
     }
   }
 

@@ -11,9 +11,11 @@ interface SealedRecord {
 
 /**
  * Encrypted records in a {@link SessionStore}. The AES-GCM key is generated non-extractable and
- * kept as a `CryptoKey` in the same store: script can use it through WebCrypto but never read its
- * bytes, so a copy of the database (a backup, a synced profile, a disk image) yields no token.
- * Every record is bound to its name (additional authenticated data), so records cannot be swapped.
+ * kept as a `CryptoKey` in the same store: script can use it through WebCrypto but never export
+ * its bytes, and records copied without it (a custom store, an export of the records) are
+ * unreadable. It does not stop script of the page from decrypting, nor someone who copies the
+ * whole browser profile (key included): see docs/security.md. Every record is bound to its name
+ * (additional authenticated data), so records cannot be swapped.
  */
 export interface Vault {
   /** The plaintext of a record; undefined when absent, or when unreadable (then it is deleted). */

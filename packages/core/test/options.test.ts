@@ -119,6 +119,9 @@ describe('options', () => {
         'transaction_not_found',
         'unsupported',
         'untrusted_url',
+        'popup_blocked',
+        'popup_closed',
+        'timeout',
       ].sort(),
     );
   });

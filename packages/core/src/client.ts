@@ -15,7 +15,7 @@ import { isSession, type Session } from './session.js';
 import { createSessionPersistence } from './session-store.js';
 import { openStore } from './storage.js';
 import { revokeTokens } from './revocation.js';
-import { createStateStore } from './store.js';
+import { createStateStore, type AuthState } from './store.js';
 import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
 import { createTokenStores } from './token-store.js';
@@ -52,7 +52,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     warn(`discarded an unreadable ${record.split(':')[0]} record`);
   const vault = createVault(store, discarded);
   const persistence = createSessionPersistence(vault, discarded);
-  const state = createStateStore({ status: 'loading' });
+  const state = createStateStore<AuthState>({ status: 'loading' });
   const locked = <T>(task: () => Promise<T>) => withLock(name, task);
   const channel = openChannel(name, () => void sync());
   // The redirect URI is on the app (by default it is this page).

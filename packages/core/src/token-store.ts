@@ -2,7 +2,7 @@ import { retryDelay } from './backoff.js';
 import type { QlikAuthError } from './errors.js';
 import { renewAt } from './schedule.js';
 import type { Session } from './session.js';
-import type { Listener } from './store.js';
+import { createStateStore, type Listener } from './store.js';
 import type { TokenPurpose } from './types.js';
 
 /** What a {@link TokenStore} holds: the token of one purpose, or why there is none. */
@@ -28,16 +28,13 @@ export interface TokenStore {
 }
 
 interface Entry extends TokenStore {
-  listeners: Set<Listener>;
-  state: TokenState;
+  store: ReturnType<typeof createStateStore<TokenState>>;
   /** The last failure, shown until a token comes or the session ends. */
   error?: QlikAuthError;
   loading?: boolean;
   failures: number;
   retryAt: number;
 }
-
-const EMPTY: TokenState = Object.freeze({});
 
 /**
  * Creates the token stores of an instance, one per purpose on first ask.
@@ -62,7 +59,7 @@ export function createTokenStores(
    */
   function dueOf(purpose: TokenPurpose, entry: Entry): number {
     const token = read(purpose);
-    return purpose === 'access' || !entry.listeners.size || entry.loading || token === null
+    return purpose === 'access' || !entry.store.size() || entry.loading || token === null
       ? Infinity
       : entry.error
         ? entry.retryAt
@@ -76,17 +73,11 @@ export function createTokenStores(
     const entry = entries.get(purpose)!;
     const token = read(purpose);
     if (token === null) entry.error = undefined;
-    const { error, state } = entry;
-    if (token?.accessToken !== state.token || error !== state.error) {
-      entry.state =
-        token || error
-          ? Object.freeze({
-              ...(token && { token: token.accessToken, expiresAt: token.expiresAt }),
-              ...(error && { error }),
-            })
-          : EMPTY;
-      for (const listener of [...entry.listeners]) listener();
-    }
+    const { error } = entry;
+    entry.store.set({
+      ...(token && { token: token.accessToken, expiresAt: token.expiresAt }),
+      ...(error && { error }),
+    });
     if (now() < dueOf(purpose, entry)) return;
     entry.loading = true;
     load(purpose)
@@ -97,8 +88,9 @@ export function createTokenStores(
         },
         (reason: QlikAuthError) => {
           entry.error = reason;
-          entry.failures += 1;
-          entry.retryAt = reason.retryable ? now() + retryDelay(entry.failures, random) : Infinity;
+          entry.retryAt = reason.retryable
+            ? now() + retryDelay(++entry.failures, random)
+            : Infinity;
         },
       )
       .finally(() => {
@@ -113,21 +105,20 @@ export function createTokenStores(
     get(purpose: TokenPurpose): TokenStore {
       let entry = entries.get(purpose);
       if (!entry) {
-        const listeners = new Set<Listener>();
+        const store = createStateStore<TokenState>({});
         entries.set(
           purpose,
           (entry = {
-            listeners,
-            state: EMPTY,
+            store,
             failures: 0,
             retryAt: 0,
-            getSnapshot: () => entry!.state,
+            getSnapshot: store.get,
             subscribe(listener) {
-              listeners.add(listener);
+              const unsubscribe = store.subscribe(listener);
               update(purpose);
               replan();
               return () => {
-                listeners.delete(listener);
+                unsubscribe();
                 replan();
               };
             },
@@ -138,7 +129,7 @@ export function createTokenStores(
       return entry;
     },
     /** Whether anyone reads the store of `purpose`. */
-    watched: (purpose: TokenPurpose) => !!entries.get(purpose)?.listeners.size,
+    watched: (purpose: TokenPurpose) => !!entries.get(purpose)?.store.size(),
     /**
      * Updates every store, fetching what is due. After a change of the instance's state
      * (`changed`), a refused exchange is tried again: its cause (the session) may be gone.

@@ -3,6 +3,7 @@
 // follows. The spec runs its own emulator, mashup and embedding page on ports the OS picks, so it
 // shares nothing with the other specs' fixed-port servers.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -22,18 +23,35 @@ async function freePort(): Promise<number> {
 }
 
 let emulator: RunningEmulator;
-let vite: ChildProcess;
+const vites: ChildProcess[] = [];
 let embedder: Server;
-/** The mashup (apps/mashup, served by Vite) and the page of another site that iframes it. */
+/** The mashup and the React demo (served by Vite), and a page of another site that iframes the mashup. */
 let MASHUP: string;
+let DEMO: string;
 let EMBEDDER: string;
+
+/** Serves an app of apps/ with Vite on `port`, signing in against the spec's emulator. */
+function serveApp(app: string, port: number): void {
+  // Vite's output, for when a page does not load.
+  const log = openSync(test.info().outputPath(`vite-${app}.log`), 'w');
+  vites.push(
+    spawn('pnpm', ['exec', 'vite', '--port', String(port), '--strictPort'], {
+      cwd: `${root}apps/${app}`,
+      env: { ...process.env, VITE_QLIK_HOST: emulator.url },
+      stdio: ['ignore', log, log],
+      detached: true,
+    }),
+  );
+}
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   const mashupPort = await freePort();
+  const demoPort = await freePort();
   MASHUP = `http://localhost:${mashupPort}`;
+  DEMO = `http://localhost:${demoPort}`;
   emulator = await startEmulator({
     port: 0,
     config: {
@@ -41,18 +59,14 @@ test.beforeAll(async () => {
         {
           clientId: 'demo-spa',
           appType: 'spa',
-          redirectUris: [`${MASHUP}/`],
-          allowedOrigins: [MASHUP],
+          redirectUris: [`${MASHUP}/`, `${DEMO}/`],
+          allowedOrigins: [MASHUP, DEMO],
         },
       ],
     },
   });
-  vite = spawn('pnpm', ['exec', 'vite', '--port', String(mashupPort), '--strictPort'], {
-    cwd: `${root}apps/mashup`,
-    env: { ...process.env, VITE_QLIK_HOST: emulator.url },
-    stdio: 'ignore',
-    detached: true,
-  });
+  serveApp('mashup', mashupPort);
+  serveApp('demo', demoPort);
   // 127.0.0.1 and localhost are different sites: the mashup is a third-party iframe here, with
   // partitioned storage, which the popup (a first-party window) cannot read.
   embedder = createServer((req, res) => {
@@ -67,20 +81,25 @@ test.beforeAll(async () => {
   });
   await new Promise<void>((resolve) => embedder.listen(0, '127.0.0.1', resolve));
   EMBEDDER = `http://127.0.0.1:${(embedder.address() as AddressInfo).port}/`;
-  await expect
-    .poll(
-      () =>
-        fetch(`${MASHUP}/`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { timeout: 60_000 },
-    )
-    .toBe(true);
+  for (const app of [MASHUP, DEMO]) {
+    await expect
+      .poll(
+        () =>
+          fetch(`${app}/`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+  }
 });
 
 test.afterAll(async () => {
-  if (vite?.pid) process.kill(-vite.pid);
+  for (const vite of vites) {
+    // The whole group (pnpm and its vite); it may have ended already.
+    if (vite.pid && vite.exitCode === null) process.kill(-vite.pid);
+  }
   await new Promise((resolve) => embedder?.close(resolve));
   await emulator?.close();
 });
@@ -171,4 +190,21 @@ test('a second tab follows a sign-in made by popup in the first, with no request
   await expect(other.locator('#status')).toHaveAttribute('data-status', 'signedIn');
   // One grant in all: the first tab's code exchange. The other tab read storage, no refresh.
   expect((await grants()).slice(before).map((e) => e.grantType)).toEqual(['authorization_code']);
+});
+
+test('the React demo signs in by popup, and its redirect page hands over when it is the popup', async ({
+  page,
+  context,
+}) => {
+  await page.goto(`${DEMO}/`);
+  await expect(page.getByTestId('landing')).toBeVisible();
+  const before = (await codeExchanges()).length;
+  const opened = context.waitForEvent('page');
+  await page.getByTestId('sign-in-popup').click();
+  await approveInPopup(await opened);
+  await expect(page.getByTestId('auth-status')).toHaveAttribute('data-status', 'signedIn');
+  await expect(page.getByTestId('user-name')).toHaveText('Ada Lovelace');
+  // The page never left, and the code was exchanged once, here.
+  expect(new URL(page.url()).origin).toBe(DEMO);
+  expect((await codeExchanges()).length - before).toBe(1);
 });

@@ -1,5 +1,5 @@
 // The mashup a developer would write with the core alone: no framework, one module.
-import { createQlikAuth, QlikAuthError, type AuthState } from '@qlik-auth/core';
+import { createQlikAuth, QlikAuthError, signInWithPopup, type AuthState } from '@qlik-auth/core';
 import { createAppList } from './apps.js';
 import { config } from './config.js';
 
@@ -55,6 +55,7 @@ function render(state: AuthState): void {
   status.textContent = state.status;
   status.dataset.status = state.status;
   $('sign-in').hidden = state.status !== 'signedOut';
+  $('sign-in-popup').hidden = state.status !== 'signedOut';
   $('sign-out').hidden = state.status !== 'signedIn';
   $('expires').hidden = state.status !== 'signedIn' || !state.expiresAt;
   if (state.expiresAt) {
@@ -99,6 +100,13 @@ $('sign-in').addEventListener('click', () => {
   showError(undefined);
   auth.signIn({ returnTo: location.pathname }).catch(showError);
 });
+// A popup keeps this page where it is: the way to sign in when the mashup is embedded in another
+// site's page (an iframe), where leaving for the login page is not possible. Opened right in the
+// click handler, so the browser allows it.
+$('sign-in-popup').addEventListener('click', () => {
+  showError(undefined);
+  signInWithPopup(auth).catch(showError);
+});
 $('sign-out').addEventListener('click', () => {
   showError(undefined);
   auth.signOut().catch(showError);
@@ -109,6 +117,8 @@ render(auth.getSnapshot());
 setInterval(tick, 1000);
 tick();
 
+// The redirect page. In the popup of a popup sign-in, handleRedirectCallback hands the response
+// to the page that opened it (which signs in) and closes the popup: nothing else to do here.
 const params = new URL(location.href).searchParams;
 if (params.has('code') || params.has('error')) {
   auth.handleRedirectCallback().catch(showError);

@@ -6,7 +6,7 @@ import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
 import { authorizedFetch, tenantUrl } from './fetch.js';
 import { parseUrl, resolveOptions, type QlikAuthOptions } from './options.js';
-import { createAuthorizationRequest } from './pkce.js';
+import { createAuthorizationRequest, POPUP_STATE } from './pkce.js';
 import { createPurposeTokens } from './purpose-tokens.js';
 import { createRenewal, type RenewalOutcome } from './refresh.js';
 import { safeReturnTo } from './return-to.js';
@@ -15,12 +15,14 @@ import { isSession, type Session } from './session.js';
 import { createSessionPersistence } from './session-store.js';
 import { openStore } from './storage.js';
 import { revokeTokens } from './revocation.js';
-import { createStateStore } from './store.js';
-import { openChannel, withLock } from './tabs.js';
+import { createStateStore, type AuthState } from './store.js';
+import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
+import { createTokenStores } from './token-store.js';
 import { saveTransaction, sweepTransactions } from './transaction.js';
 import { createTransport } from './transport.js';
 import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
+import type { CallbackResult } from './callback.js';
 import { createVault } from './vault.js';
 
 const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
@@ -39,12 +41,18 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   // One name for the database, the Web Lock and the BroadcastChannel of this tenant and client:
   // a database of the library's own, never shared with the app's data.
   const name = `qlik-auth:${origin}:${options.clientId}`;
-  const store = openStore(options.storage, name, warn);
+  /** True when storage cannot keep a sign-in across a page load (memory only). */
+  let volatile = options.storage === 'memory';
+  // The store warns when it falls back to memory, which is then all there is.
+  const store = openStore(options.storage, name, (message) => {
+    volatile = true;
+    warn(message);
+  });
   const discarded = (record = 'session') =>
     warn(`discarded an unreadable ${record.split(':')[0]} record`);
   const vault = createVault(store, discarded);
   const persistence = createSessionPersistence(vault, discarded, options.persistRefreshToken);
-  const state = createStateStore({ status: 'loading' });
+  const state = createStateStore<AuthState>({ status: 'loading' });
   const locked = <T>(task: () => Promise<T>) => withLock(name, task);
   const channel = openChannel(name, () => void sync());
   // The redirect URI is on the app (by default it is this page).
@@ -69,6 +77,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   let retryAt = 0;
   /** A refresh runs, or is due and will be tried again (`refreshing` in the snapshot). */
   let pending = false;
+  /** Redirect callbacks being finished: without a session, the state is `loading` meanwhile. */
+  let finishing = 0;
 
   function publish(): void {
     if (destroyed) return;
@@ -82,7 +92,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             ...(error && { error }),
             ...(pending && { refreshing: true, ...(!online() && { offline: true }) }),
           }
-        : { status: 'signedOut', ...(error && { error }) },
+        : finishing
+          ? { status: 'loading' }
+          : { status: 'signedOut', ...(error && { error }) },
     );
   }
 
@@ -121,14 +133,22 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /** When the timer should next look: the renewal time, or later while backing off. */
   const nextCheck = (current: Session) => Math.max(dueAt(current), retryAt);
 
+  /** Renewing ahead of expiry is wanted: by the options, or by someone reading the access token. */
+  const renewing = () => options.autoRefresh || tokenStores.watched('access');
+
   /** Points the timer at the next time something may be due. */
   function plan(): void {
-    scheduler.at(session && options.autoRefresh && !destroyed ? nextCheck(session) : Infinity);
+    scheduler.at(
+      destroyed
+        ? Infinity
+        : Math.min(session && renewing() ? nextCheck(session) : Infinity, tokenStores.due()),
+    );
   }
 
-  /** What the timer, a visible page or the network coming back runs: refresh if due. */
+  /** What the timer, a visible page or the network coming back runs: renew what is due. */
   function check(): void {
-    if (!session || inflight || !options.autoRefresh) return;
+    tokenStores.update();
+    if (!session || inflight || !renewing()) return plan();
     if (now() < nextCheck(session)) return plan();
     if (online()) {
       refresh().catch(() => {});
@@ -166,7 +186,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         if (session === from) {
           error = reason;
           // Still refreshing when the timer will try again; else up to the next getToken().
-          pending = options.autoRefresh;
+          pending = renewing();
           failures += 1;
           retryAt = now() + retryDelay(failures, options.random);
           publish();
@@ -214,6 +234,16 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     (token) => now() < renewAt(token, leewayMs),
   );
 
+  const tokenStores = createTokenStores(
+    (purpose) => (session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null),
+    (purpose) => purposeTokens.get(purpose),
+    now,
+    leewayMs,
+    options.random,
+    plan,
+  );
+  state.subscribe(() => tokenStores.update(true));
+
   // Restore from storage only: a reload makes no request. A session is kept while it can still
   // be used: its access token is live, or it has a refresh token (which outlives access tokens).
   const ready = persistence
@@ -241,7 +271,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       channel.post('session');
     },
     fail(reason) {
-      error = reason;
+      // A state this browser never issued (a link from elsewhere, a replay, another tab's
+      // callback) says nothing about the session here: signing in starts afresh. Unless storage
+      // cannot keep a sign-in across the redirect, where signing in again would end here again.
+      if (reason.code !== 'transaction_not_found' || volatile) error = reason;
       publish();
     },
   });
@@ -252,7 +285,14 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     return url.href;
   }
 
-  async function signIn(opts: SignInOptions = {}): Promise<void> {
+  /**
+   * `open`: for `signInWithPopup`, which opens the authorization URL in its popup (and listens on
+   * the channel `name`) instead of navigating this page.
+   */
+  async function signIn(
+    opts: SignInOptions = {},
+    open?: (url: string, channelName: string) => void,
+  ): Promise<void> {
     try {
       const { redirectUri } = options;
       if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
@@ -262,6 +302,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         clientId: options.clientId,
         redirectUri,
         scopes: options.scopes,
+        popup: !!open,
       });
       await saveTransaction(vault, {
         state: request.state,
@@ -272,7 +313,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         appState: opts.appState,
         createdAt: now(),
       });
-      options.navigate(request.url);
+      if (open) open(request.url, name);
+      else options.navigate(request.url);
     } catch (thrown) {
       error = await classifyError(thrown);
       publish();
@@ -313,7 +355,30 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,
-    handleRedirectCallback: handleCallback,
+    /**
+     * `opener`: the response of a popup sign-in, handed over to the page that opened the popup,
+     * which exchanges it. Without it, such a response (its `state` says so) is handed over, not
+     * exchanged: this page is the popup.
+     */
+    handleRedirectCallback(url?: string | URL, opener?: boolean): Promise<CallbackResult> {
+      const href = String(url ?? globalThis.location?.href);
+      finishing += 1;
+      publish();
+      if (!opener && parseUrl(href)?.searchParams.get('state')?.endsWith(POPUP_STATE)) {
+        // Exact origin: only a window of this app may read the response. Also on the channel,
+        // for an opener the popup lost (a Cross-Origin-Opener-Policy on the way).
+        globalThis.opener?.postMessage(href, location.origin);
+        channel.post(href as TabMessage);
+        // The code leaves the address bar, then the popup closes; meanwhile the state stays `loading`.
+        history.replaceState(null, '', location.pathname);
+        close();
+        return Promise.resolve({});
+      }
+      return handleCallback(href).finally(() => {
+        finishing -= 1;
+        publish();
+      });
+    },
     getToken: ({ purpose, forceRefresh } = {}) =>
       purpose && purpose !== 'access'
         ? purposeTokens.get(purpose, forceRefresh)
@@ -336,6 +401,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // tenantUrl throws first: no token is asked for a URL off the tenant.
     webResourceUrl: async (resource) => withToken(tenantUrl(resource, origin), 'webresource'),
     signOut,
+    tokenStore: (purpose = 'access') => tokenStores.get(purpose),
     destroy() {
       destroyed = true;
       state.clear();

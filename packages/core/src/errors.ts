@@ -39,6 +39,12 @@ export interface QlikAuthErrorCodes {
   readonly UNTRUSTED_URL: 'untrusted_url';
   /** The operation is not available in this client or on this server. */
   readonly UNSUPPORTED: 'unsupported';
+  /** The browser did not open the sign-in popup (a popup blocker, a sandboxed frame). */
+  readonly POPUP_BLOCKED: 'popup_blocked';
+  /** The user closed the sign-in popup before the sign-in finished. */
+  readonly POPUP_CLOSED: 'popup_closed';
+  /** No answer came in time (the sign-in popup was left open too long). */
+  readonly TIMEOUT: 'timeout';
 }
 
 /** One of the {@link QlikAuthErrorCode} values. */
@@ -49,16 +55,19 @@ export type QlikAuthErrorCode = QlikAuthErrorCodes[keyof QlikAuthErrorCodes];
  * {@link QlikAuthErrorCodes} for what each means); `QlikAuthErrorCode.SESSION_EXPIRED` is
  * `'session_expired'`. Built from the values, as each name is its value in upper case.
  */
-export const QlikAuthErrorCode = /* @__PURE__ */ Object.fromEntries(
-  (
-    'invalid_options network_error server_error invalid_response invalid_grant ' +
-    'request_rejected authorization_error state_mismatch transaction_not_found ' +
-    'transaction_expired storage_unavailable not_signed_in token_expired session_expired ' +
-    'untrusted_url unsupported'
-  )
-    .split(' ')
-    .map((code) => [code.toUpperCase(), code]),
-) as unknown as QlikAuthErrorCodes;
+// A pure function call, not a pure `Object.fromEntries(...)`: bundlers keep the arguments of a
+// pure call (`split`, `map` might have effects), so an app that never reads this would pay for it.
+export const QlikAuthErrorCode = /* @__PURE__ */ (() =>
+  Object.fromEntries(
+    (
+      'invalid_options network_error server_error invalid_response invalid_grant ' +
+      'request_rejected authorization_error state_mismatch transaction_not_found ' +
+      'transaction_expired storage_unavailable not_signed_in token_expired session_expired ' +
+      'untrusted_url unsupported popup_blocked popup_closed timeout'
+    )
+      .split(' ')
+      .map((code) => [code.toUpperCase(), code]),
+  ))() as unknown as QlikAuthErrorCodes;
 
 /** One entry of the Qlik Cloud `{ errors: [...] }` body (`components.schemas.Error`). */
 export interface QlikErrorEntry {

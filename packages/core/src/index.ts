@@ -13,6 +13,8 @@
  * auth.subscribe(() => render(auth.getSnapshot()));
  */
 export { createQlikAuth } from './client.js';
+export { signInWithPopup } from './popup.js';
+export type { PopupSignInOptions } from './popup.js';
 export type {
   GetTokenOptions,
   QlikAuth,
@@ -27,3 +29,4 @@ export type { AuthorizationServerMetadata, QlikAuthOptions } from './options.js'
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';
 export type { AuthState, AuthStatus, Listener } from './store.js';
+export type { TokenState, TokenStore } from './token-store.js';

@@ -13,7 +13,17 @@ export interface AuthorizationParameters {
   prompt?: 'none' | 'login' | 'consent';
   loginHint?: string;
   maxAge?: number;
+  /** The response goes to a popup, which hands it to its opener (see {@link POPUP_STATE}). */
+  popup?: boolean;
 }
+
+/**
+ * Ends the `state` of a sign-in started by `signInWithPopup`: the redirect URI page, loaded in
+ * the popup, knows from it to hand the response to the window that opened it (whose storage
+ * holds the transaction: in a third-party iframe, storage is partitioned) instead of exchanging
+ * the code itself. It marks, it does not authorize: the opener still checks the whole state.
+ */
+export const POPUP_STATE = '.popup';
 
 /** An authorization request ready to navigate to, and the secrets its callback will need. */
 export interface AuthorizationRequest {
@@ -33,7 +43,7 @@ export async function createAuthorizationRequest(
   // On the tenant (discovery checked); a missing one throws, as invalid_response.
   const endpoint = new URL(as.authorization_endpoint!);
   const codeVerifier = generateRandomCodeVerifier();
-  const state = generateRandomState();
+  const state = generateRandomState() + (params.popup ? POPUP_STATE : '');
   const query: Record<string, string> = {
     client_id: params.clientId,
     response_type: 'code',

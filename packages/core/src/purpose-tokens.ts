@@ -60,6 +60,11 @@ export function createPurposeTokens(
       into.set(purpose, flight);
       return flight;
     },
+    /** The token of `purpose` in hand, fresh or not; undefined while none is (or one is on its way). */
+    peek(purpose: string): Session | undefined {
+      const entry = tokens.get(purpose);
+      return entry instanceof Promise ? undefined : entry;
+    },
     /**
      * Forgets every token (at sign-out, or when the session becomes another grant's); exchanges
      * in flight no longer fill the cache. Returns the tokens forgotten, to be revoked.

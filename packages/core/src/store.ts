@@ -30,19 +30,22 @@ export interface AuthState {
 export type Listener = () => void;
 
 /** The content of a state but its error (compared by identity): states are built in one order. */
-const key = ({ error: _error, ...content }: AuthState) => JSON.stringify(content);
+const key = ({ error: _error, ...content }: { error?: unknown }) => JSON.stringify(content);
 
 /**
  * The external store React's `useSyncExternalStore` reads: `get()` returns the same object until
  * the content changes, because a new identity on every read would re-render (or loop) forever.
+ * The session's state, and each token store's.
  */
-export function createStateStore(initial: AuthState) {
+export function createStateStore<T extends { error?: unknown } = AuthState>(initial: T) {
   let state = Object.freeze(initial);
   const listeners = new Set<Listener>();
   return {
     get: () => state,
+    /** How many listeners there are. */
+    size: () => listeners.size,
     /** Replaces the state when its content differs; otherwise keeps the old identity. */
-    set(next: AuthState): void {
+    set(next: T): void {
       if (next.error === state.error && key(next) === key(state)) return;
       state = Object.freeze(next);
       for (const listener of [...listeners]) listener();

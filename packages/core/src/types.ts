@@ -1,5 +1,6 @@
 import type { CallbackResult } from './callback.js';
 import type { AuthState, Listener } from './store.js';
+import type { TokenStore } from './token-store.js';
 
 /** Options of {@link QlikAuth.signIn}. */
 export interface SignInOptions {
@@ -50,7 +51,12 @@ export interface QlikAuth {
   signIn(options?: SignInOptions): Promise<void>;
   /**
    * Finishes a sign-in on the redirect URI page (default URL: the current one). Idempotent: calls
-   * for the same response share one token request and one result.
+   * for the same response share one token request and one result. Until it settles, a state
+   * without a session is `loading`, not `signedOut`. A `state` this browser never issued (a
+   * crafted link) rejects with `transaction_not_found` and leaves the state alone.
+   *
+   * In the popup of `signInWithPopup`, it exchanges nothing: it hands the URL (the code, never a
+   * token) to the page that opened the popup, which exchanges it, and closes the popup.
    * @see [RFC 6749 section 4.1.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2)
    * @see [RFC 7636 section 4.5](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.5)
    */
@@ -101,6 +107,14 @@ export interface QlikAuth {
    * @see [RFC 7009 section 2.1](https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1)
    */
   signOut(options?: SignOutOptions): Promise<void>;
+  /**
+   * The token of one purpose (default `access`) as a store for UIs: `subscribe` plus a
+   * `getSnapshot()` of `{ token, expiresAt, error }` whose identity changes only with its content.
+   * While subscribed, the instance keeps the token fresh on its own schedule (renewed ahead of
+   * expiry, retried with backoff), so a reader needs no timer and decodes no token. The same
+   * store for every call with a purpose.
+   */
+  tokenStore(purpose?: TokenPurpose): TokenStore;
   /** Stops notifying listeners; clears the refresh timer, the listeners and the tab channel. */
   destroy(): void;
 }

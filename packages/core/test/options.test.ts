@@ -118,6 +118,9 @@ describe('options', () => {
         'transaction_not_found',
         'unsupported',
         'untrusted_url',
+        'popup_blocked',
+        'popup_closed',
+        'timeout',
       ].sort(),
     );
   });

@@ -99,8 +99,8 @@ describe('signOut', () => {
 
   it('clears a previous error', async () => {
     const { auth } = setup();
-    await rejectionOf(auth.handleRedirectCallback('http://localhost:3000/callback?code=x&state=y'));
-    expect(auth.getSnapshot().error?.code).toBe('transaction_not_found');
+    await rejectionOf(auth.handleRedirectCallback('http://localhost:3000/callback?code=x'));
+    expect(auth.getSnapshot().error?.code).toBe('state_mismatch');
     await auth.signOut();
     expect(auth.getSnapshot()).toEqual({ status: 'signedOut' });
   });

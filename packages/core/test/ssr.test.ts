@@ -62,5 +62,6 @@ it('imports on Node without touching a browser global', async () => {
     'QlikAuthError',
     'QlikAuthErrorCode',
     'createQlikAuth',
+    'signInWithPopup',
   ]);
 });

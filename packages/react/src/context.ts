@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { AuthState, QlikAuth } from '@qlik-auth/core';
+import type { AuthState, QlikAuth, TokenState } from '@qlik-auth/core';
 
 /** The instance a {@link QlikAuthProvider} hands to the hooks below it. */
 export const QlikAuthContext = createContext<QlikAuth | undefined>(undefined);
@@ -10,20 +10,18 @@ export const QlikAuthContext = createContext<QlikAuth | undefined>(undefined);
  */
 export const SERVER_STATE: AuthState = Object.freeze({ status: 'loading' });
 export const serverState = (): AuthState => SERVER_STATE;
+const NO_TOKEN: TokenState = Object.freeze({});
+export const serverToken = (): TokenState => NO_TOKEN;
 
 /**
- * Instances whose redirect callback a provider has taken on, with the promise of its handling
- * while the exchange runs (undefined once settled). Keyed by instance, so it survives StrictMode's
- * effect replay and a remounted provider: a callback is handled once. While it runs the core
- * says `signedOut`, which must not make a guard sign in or a suspended token give up.
+ * True when the page URL is an authorization response (RFC 6749 section 4.1.2): `state` with
+ * `code` or `error`, or Qlik's error redirect without `state` (`error` with `error_code`).
  */
-export const callbacks = new WeakMap<QlikAuth, Promise<void> | undefined>();
-
-/** True when the page URL is an authorization response (RFC 6749 section 4.1.2): state plus code or error. */
 export function isRedirectCallback(): boolean {
   if (typeof location === 'undefined') return false;
   const params = new URLSearchParams(location.search);
-  return params.has('state') && (params.has('code') || params.has('error'));
+  const has = (name: string) => params.has(name);
+  return has('state') ? has('code') || has('error') : has('error') && has('error_code');
 }
 
 /** The explicit instance, else the provider's; throws when there is neither. */

@@ -23,7 +23,7 @@ export * from '@qlik-auth/core';
 export { QlikAuthProvider } from './provider.js';
 export type { QlikAuthProviderProps } from './provider.js';
 export { useQlikAuth } from './use-qlik-auth.js';
-export type { QlikAuthValue } from './use-qlik-auth.js';
+export type { QlikAuthValue, QlikSignInOptions } from './use-qlik-auth.js';
 export { useQlikToken } from './use-qlik-token.js';
 export type { QlikSuspenseToken, QlikToken, QlikTokenOptions } from './use-qlik-token.js';
 export { RequireQlikAuth } from './require-qlik-auth.js';

@@ -5,7 +5,7 @@ import {
   type QlikAuth,
   type QlikAuthOptions,
 } from '@qlik-auth/core';
-import { QlikAuthContext, callbacks, isRedirectCallback, noop } from './context.js';
+import { QlikAuthContext, SERVER_STATE, isRedirectCallback, noop } from './context.js';
 
 interface ProviderBaseProps {
   children?: ReactNode;
@@ -28,11 +28,44 @@ export type QlikAuthProviderProps = ProviderBaseProps &
 const replaceUrl = ({ returnTo }: CallbackResult) =>
   returnTo && history.replaceState(history.state, '', returnTo);
 
+/** Instances whose redirect callback a provider has taken on: once each, whatever remounts. */
+const handled = new WeakSet<QlikAuth>();
+
+const METHODS =
+  'subscribe signIn handleRedirectCallback getToken fetch webSocketUrl webResourceUrl signOut tokenStore';
+
+/**
+ * An instance made on first use. A render may be thrown away without a commit or a cleanup
+ * (React 18 StrictMode renders a component twice on mount and keeps the second): an instance made
+ * in that render would keep its channel, listeners and timers for good. Nothing happens here until
+ * a method is called, which a discarded render of the provider never does.
+ */
+function lazyInstance(options: QlikAuthOptions): QlikAuth {
+  let instance: QlikAuth | undefined;
+  const lazy = Object.fromEntries(
+    METHODS.split(' ').map((name) => [
+      name,
+      (...args: unknown[]) =>
+        (
+          (instance ??= createQlikAuth(options)) as unknown as Record<
+            string,
+            (...args: unknown[]) => unknown
+          >
+        )[name]!(...args),
+    ]),
+  );
+  return Object.assign(lazy, {
+    getSnapshot: () => instance?.getSnapshot() ?? SERVER_STATE,
+    destroy: () => instance?.destroy(),
+  }) as unknown as QlikAuth;
+}
+
 /**
  * Makes a `QlikAuth` instance available to {@link useQlikAuth}, {@link useQlikToken} and
  * {@link RequireQlikAuth}, and finishes a sign-in when the page is the redirect callback
- * (the URL carries `state` and `code` or `error`): once per instance, even when StrictMode
- * replays effects. A failed callback lands in the snapshot's `error`.
+ * (the URL carries `state` and `code` or `error`, or Qlik's `error` and `error_code`): once per
+ * instance, even when StrictMode replays effects. A failed callback lands in the snapshot's
+ * `error`. In a popup of `signIn({ popup: true })`, the callback is handed to the opener.
  *
  * Given inline options it creates the instance once and destroys it on unmount; given `auth`,
  * the instance stays yours.
@@ -52,7 +85,7 @@ export function QlikAuthProvider(props: QlikAuthProviderProps): ReactElement {
   // A server render keeps nothing and must touch no browser storage: memory is all it needs.
   const auth =
     props.auth ??
-    (owned.current ??= createQlikAuth(
+    (owned.current ??= lazyInstance(
       typeof window === 'undefined' ? { ...props, storage: 'memory' } : (props as QlikAuthOptions),
     ));
   const latest = useRef(onRedirectCallback);
@@ -62,14 +95,10 @@ export function QlikAuthProvider(props: QlikAuthProviderProps): ReactElement {
   });
 
   useEffect(() => {
-    if (skipRedirectCallback || callbacks.has(auth) || !isRedirectCallback()) return;
-    callbacks.set(
-      auth,
-      auth
-        .handleRedirectCallback()
-        .then((result) => (latest.current ?? replaceUrl)(result), noop)
-        .finally(() => callbacks.set(auth, undefined)),
-    );
+    if (skipRedirectCallback || handled.has(auth) || !isRedirectCallback()) return;
+    handled.add(auth);
+    // While it runs the core says `loading`, so no guard signs in and no suspended token gives up.
+    auth.handleRedirectCallback().then((result) => (latest.current ?? replaceUrl)(result), noop);
   }, [auth, skipRedirectCallback]);
 
   useEffect(() => {

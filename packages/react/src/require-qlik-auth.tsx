@@ -1,7 +1,7 @@
-import { useEffect, type ReactElement, type ReactNode } from 'react';
-import type { QlikAuth, QlikAuthError, SignInOptions } from '@qlik-auth/core';
-import { callbacks, isRedirectCallback, noop } from './context.js';
-import { useQlikAuth } from './use-qlik-auth.js';
+import { useEffect, useState, type ReactElement, type ReactNode } from 'react';
+import type { QlikAuth, QlikAuthError } from '@qlik-auth/core';
+import { isRedirectCallback, noop } from './context.js';
+import { useQlikAuth, type QlikSignInOptions } from './use-qlik-auth.js';
 
 /** Props of {@link RequireQlikAuth}. */
 export interface RequireQlikAuthProps {
@@ -10,12 +10,16 @@ export interface RequireQlikAuthProps {
   /** Rendered while the session loads and while the sign-in starts. Default: nothing. */
   fallback?: ReactNode;
   /**
-   * Renders a failure (a refused or failed sign-in, a session that ended) with `retry`, which
-   * starts a new sign-in. Default: the error's message and a button.
+   * Renders a failure (a refused or failed sign-in, a session that ended, a blocked or closed
+   * popup) with `retry`, which starts a new sign-in. Default: the error's message and a button.
    */
   onError?: (error: QlikAuthError, retry: () => void) => ReactNode;
-  /** Passed to `signIn`: `returnTo`, `appState`, `loginHint`, ... */
-  signInOptions?: SignInOptions;
+  /**
+   * Passed to `signIn`: `returnTo`, `appState`, `loginHint`, ..., and `popup: true` to sign in
+   * in a popup instead of leaving the page. A popup the browser blocks (no click to open it)
+   * shows as a `popup_blocked` error whose `retry`, a click, opens it.
+   */
+  signInOptions?: QlikSignInOptions;
   /** An instance to use instead of the provider's. */
   auth?: QlikAuth;
 }
@@ -35,24 +39,29 @@ const started = new WeakSet<QlikAuth>();
  * </RequireQlikAuth>
  */
 export function RequireQlikAuth(props: RequireQlikAuthProps): ReactElement {
-  const { auth, status, error } = useQlikAuth(props.auth);
-  const retry = () => void auth.signIn(props.signInOptions).catch(noop);
+  const { auth, status, error, signIn } = useQlikAuth(props.auth);
+  // A popup's failure leaves the session as it was: it is this guard's to show.
+  const [failed, setFailed] = useState<QlikAuthError>();
+  const retry = () => {
+    setFailed(undefined);
+    signIn(props.signInOptions).catch(props.signInOptions?.popup ? setFailed : noop);
+  };
 
   useEffect(() => {
-    if (status !== 'signedOut' || error || started.has(auth)) return;
-    if (callbacks.get(auth) || isRedirectCallback()) return;
+    if (status !== 'signedOut' || error || started.has(auth) || isRedirectCallback()) return;
     started.add(auth);
     retry();
     // A change of session state only, never a parent's re-render, can start a sign-in.
   }, [auth, status, error]);
 
   if (status === 'signedIn') return <>{props.children}</>;
-  if (error && status === 'signedOut') {
+  const shown = status === 'signedOut' && (failed ?? error);
+  if (shown) {
     return props.onError ? (
-      <>{props.onError(error, retry)}</>
+      <>{props.onError(shown, retry)}</>
     ) : (
       <div role="alert">
-        {error.message}{' '}
+        {shown.message}{' '}
         <button type="button" onClick={retry}>
           Sign in again
         </button>

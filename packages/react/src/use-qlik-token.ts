@@ -1,7 +1,12 @@
 import { useSyncExternalStore } from 'react';
-import type { AuthStatus, QlikAuth, QlikAuthError, TokenPurpose } from '@qlik-auth/core';
-import { callbacks, serverState, useAuthInstance } from './context.js';
-import { serverToken, tokenSource } from './token-source.js';
+import {
+  QlikAuthError,
+  type AuthStatus,
+  type QlikAuth,
+  type TokenPurpose,
+  type TokenStore,
+} from '@qlik-auth/core';
+import { isRedirectCallback, serverState, serverToken, useAuthInstance } from './context.js';
 
 /** Options of {@link useQlikToken}. */
 export interface QlikTokenOptions {
@@ -20,7 +25,7 @@ export interface QlikTokenOptions {
 export interface QlikToken {
   /** The token while signed in; undefined before it arrives and once the session ends. */
   token?: string;
-  /** Epoch milliseconds at which `token` expires, where known. */
+  /** Epoch milliseconds at which `token` expires, as the tenant said. */
   expiresAt?: number;
   /** The session's status, as in `useQlikAuth()`. */
   status: AuthStatus;
@@ -33,10 +38,22 @@ export interface QlikSuspenseToken extends QlikToken {
   token: string;
 }
 
+/** Resolves at the next change of the session or of the token: what a suspended reader waits for. */
+const nextChange = (auth: QlikAuth, store: TokenStore) =>
+  new Promise<void>((resolve) => {
+    // Subscribing to the token store also asks the core for the token.
+    const stop = [auth.subscribe(done), store.subscribe(done)];
+    function done() {
+      for (const unsubscribe of stop) unsubscribe();
+      resolve();
+    }
+  });
+
 /**
- * A token of the signed-in session for one purpose, kept fresh: asked for again whenever the
- * session changes (a refresh, another tab) and shortly before it expires, as long as a component
- * reads it. Components reading the same instance and purpose share one token and one request.
+ * A token of the signed-in session for one purpose, kept fresh by the core (`auth.tokenStore`):
+ * renewed before it expires for as long as a component reads it, and updated whenever the
+ * session changes (a refresh, another tab). A plain `useSyncExternalStore` over the core's store:
+ * components reading the same instance and purpose share one token and one request.
  *
  * @example
  * const { token } = useQlikToken({ purpose: 'webresource' });
@@ -53,18 +70,19 @@ export function useQlikToken({
 }: QlikTokenOptions = {}): QlikToken {
   const instance = useAuthInstance(auth);
   const state = useSyncExternalStore(instance.subscribe, instance.getSnapshot, serverState);
-  const source = tokenSource(instance, purpose);
-  const value = useSyncExternalStore(source.subscribe, source.get, serverToken);
-  const signedIn = state.status === 'signedIn';
-  const token = signedIn ? value.token : undefined;
-  const tokenError = value.for === state ? value.error : undefined;
-  const error = (signedIn && tokenError) || state.error;
+  const store = instance.tokenStore(purpose);
+  const value = useSyncExternalStore(store.subscribe, store.getSnapshot, serverToken);
+  const token = state.status === 'signedIn' ? value.token : undefined;
+  const error = value.error ?? state.error;
   if (suspense && !token) {
     // On the server: render the Suspense fallback and let the browser render this (React's
     // documented way to keep a component client-only).
     if (typeof window === 'undefined') throw new Error('useQlikToken suspends in the browser only');
-    // A sign-in being finished is not a failure yet: wait for it.
-    throw callbacks.get(instance) ?? (tokenError ? (error ?? tokenError) : source.load());
+    // Signed out for good (a sign-in being finished is not: the provider is about to start it).
+    if (state.status === 'signedOut' && !isRedirectCallback()) {
+      throw error ?? new QlikAuthError('not_signed_in', 'not signed in');
+    }
+    throw value.error ?? nextChange(instance, store);
   }
   return { token, expiresAt: token ? value.expiresAt : undefined, status: state.status, error };
 }

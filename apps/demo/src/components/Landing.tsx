@@ -65,6 +65,16 @@ export function Landing() {
           >
             Sign in with Qlik Cloud
           </button>
+          <button
+            type="button"
+            className="button ghost large"
+            data-testid="sign-in-popup"
+            disabled={status === 'loading'}
+            // A popup keeps the page where it is (the way to sign in inside someone else's page).
+            onClick={() => void signIn({ popup: true }).catch(() => undefined)}
+          >
+            Sign in in a popup
+          </button>
           <a className="button ghost large" href="#features">
             What you get
           </a>

@@ -6,27 +6,26 @@ import { codeOf, useErrorLog } from '../errors.js';
 /** The last characters of a token: enough to see it change, never the token. */
 const fingerprint = (token: string) => `…${token.slice(-8)}`;
 
-/** When a JWT was issued (`iat`), for the lifetime bar; undefined for an opaque token. */
-function issuedAt(token: string): number | undefined {
-  try {
-    const { iat } = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
-    return typeof iat === 'number' ? iat * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** How many different tokens this page has seen: each one after the first is a renewal. */
-function useRenewals(token: string | undefined): { count: number; last?: number } {
-  const [seen, setSeen] = useState<{ token?: string; count: number; last?: number }>({ count: 0 });
+/**
+ * How many different tokens this page has seen (each one after the first is a renewal), and
+ * when the current one arrived: the start of the lifetime bar. The token is never decoded.
+ */
+function useRenewals(token: string | undefined): { count: number; last?: number; since?: number } {
+  const [seen, setSeen] = useState<{
+    token?: string;
+    count: number;
+    last?: number;
+    since?: number;
+  }>({ count: 0 });
   useEffect(() => {
     if (!token) return;
+    const now = Date.now();
     setSeen((current) =>
       current.token === token
         ? current
         : current.token
-          ? { token, count: current.count + 1, last: Date.now() }
-          : { token, count: 0 },
+          ? { token, count: current.count + 1, last: now, since: now }
+          : { token, count: 0, since: now },
     );
   }, [token]);
   return seen;
@@ -40,8 +39,7 @@ function AccessToken() {
   const { report } = useErrorLog();
   const [renewing, setRenewing] = useState(false);
   const left = expiresAt ? expiresAt - now : 0;
-  const issued = token ? issuedAt(token) : undefined;
-  const lifetime = expiresAt && issued ? expiresAt - issued : undefined;
+  const lifetime = expiresAt && renewals.since ? expiresAt - renewals.since : undefined;
   const share = lifetime ? Math.max(0, Math.min(1, left / lifetime)) : 1;
 
   async function renew() {
@@ -106,12 +104,8 @@ function PurposeToken({ purpose, use }: { purpose: TokenPurpose; use: string }) 
       <span className="purpose-state">
         {token ? (
           expiresAt ? (
-            // useQlikToken asks again 30 s ahead; a shorter-lived token just shows what is left.
-            expiresAt - now > 30_000 ? (
-              `renews in ${formatDuration(expiresAt - now - 30_000)}`
-            ) : (
-              `valid for ${formatDuration(expiresAt - now)}`
-            )
+            // The core renews it ahead of expiry while this card reads it.
+            `valid for ${formatDuration(expiresAt - now)}`
           ) : (
             'ready'
           )

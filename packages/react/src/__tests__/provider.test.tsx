@@ -72,6 +72,18 @@ describe('QlikAuthProvider', () => {
     expect(onRedirectCallback).not.toHaveBeenCalled();
   });
 
+  it('turns an error redirect without state into a typed error in the snapshot', async () => {
+    const { create, tenant } = setup();
+    history.replaceState(null, '', '/callback?error=server_error&error_code=OAUTH-13');
+    render(
+      <QlikAuthProvider auth={create()}>
+        <Status />
+      </QlikAuthProvider>,
+    );
+    expect(await screen.findByText('signedOut (state_mismatch)')).toBeTruthy();
+    expect(tenant.to('/oauth/token')).toHaveLength(0);
+  });
+
   it('leaves a page that is no authorization response alone', async () => {
     const { create, tenant } = setup();
     history.replaceState(null, '', '/search?state=open&page=2');
@@ -118,6 +130,37 @@ describe('QlikAuthProvider', () => {
     // A destroyed instance would stay `loading`: it no longer tells anyone it restored.
     expect(await screen.findByText('signedIn as emulator|ada')).toBeTruthy();
     expect(instances.size).toBe(1);
+  });
+
+  it('makes exactly one instance from inline options under StrictMode (React 18 renders twice)', async () => {
+    const { options, signedInBefore } = setup();
+    await signedInBefore();
+    // Every instance reads the stored session once as it starts: count the readers.
+    const store = new Map<string, unknown>();
+    let sessionReads = 0;
+    const storage = {
+      get: async (key: string) => (key === 'session' && (sessionReads += 1), store.get(key)),
+      set: async (key: string, value: unknown) => void store.set(key, value),
+      delete: async (key: string) => void store.delete(key),
+      update: async (key: string, next: (current: unknown) => unknown) => {
+        const previous = store.get(key);
+        const value = next(previous);
+        if (value === undefined) store.delete(key);
+        else store.set(key, value);
+        return previous;
+      },
+    };
+    const { unmount } = render(
+      <StrictMode>
+        <QlikAuthProvider {...options} storage={storage}>
+          <Status />
+        </QlikAuthProvider>
+      </StrictMode>,
+    );
+    await screen.findByText('signedOut');
+    await settle(50);
+    expect(sessionReads).toBe(1);
+    unmount();
   });
 
   it('destroys the instance it created when it unmounts', async () => {

@@ -138,8 +138,8 @@ describe('RequireQlikAuth', () => {
     );
     await vi.waitFor(() => expect(tenant.to('/oauth/token')).toHaveLength(1));
     await settle(50);
-    // The stored session is gone, the exchange is not done: the guard must wait, not leave.
-    expect(auth.getSnapshot().status).toBe('signedOut');
+    // The exchange is not done: the core says so (loading), and the guard waits.
+    expect(auth.getSnapshot().status).toBe('loading');
     expect(navigations).toHaveLength(0);
     release.resolve();
     expect(await screen.findByText('secret dashboard')).toBeTruthy();
@@ -160,6 +160,37 @@ describe('RequireQlikAuth', () => {
     expect(navigations).toHaveLength(0);
     fireEvent.click(screen.getByText('try again'));
     await vi.waitFor(() => expect(navigations).toHaveLength(1));
+  });
+
+  it('signs in when a crafted link carries a state and code this browser never issued', async () => {
+    const { create, navigations, tenant } = setup();
+    history.replaceState(null, '', '/callback?code=stolen&state=crafted');
+    render(
+      <StrictMode>
+        <QlikAuthProvider auth={create()}>
+          <Guarded />
+        </QlikAuthProvider>
+      </StrictMode>,
+    );
+    // Not stuck on transaction_not_found: the link is no sign-in of ours, so one starts.
+    await vi.waitFor(() => expect(navigations).toHaveLength(1));
+    await settle(50);
+    expect(navigations).toHaveLength(1);
+    expect(screen.queryByTestId('error')).toBeNull();
+    expect(tenant.to('/oauth/token')).toHaveLength(0);
+  });
+
+  it('shows an error redirect without state instead of signing in again', async () => {
+    const { create, navigations } = setup();
+    history.replaceState(null, '', '/callback?error=invalid_request&error_code=OAUTH-1');
+    render(
+      <QlikAuthProvider auth={create()}>
+        <Guarded />
+      </QlikAuthProvider>,
+    );
+    expect((await screen.findByTestId('error')).textContent).toBe('state_mismatch');
+    await settle(50);
+    expect(navigations).toHaveLength(0);
   });
 
   it('without onError, shows the error message and a button that signs in again', async () => {

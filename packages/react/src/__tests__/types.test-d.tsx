@@ -6,6 +6,8 @@ import {
   useQlikAuth,
   useQlikToken,
   type AuthStatus,
+  type CallbackResult,
+  type QlikSignInOptions,
   type QlikAuth,
   type QlikAuthError,
   type QlikAuthProviderProps,
@@ -28,7 +30,8 @@ describe('types', () => {
     const value = useQlikAuth();
     expectTypeOf(value.status).toEqualTypeOf<AuthStatus>();
     expectTypeOf(value.auth).toEqualTypeOf<QlikAuth>();
-    expectTypeOf(value.signIn).toEqualTypeOf<QlikAuth['signIn']>();
+    expectTypeOf(value.signIn).parameter(0).toEqualTypeOf<QlikSignInOptions | undefined>();
+    expectTypeOf(value.signIn({ popup: true })).resolves.toEqualTypeOf<CallbackResult | void>();
     expectTypeOf(useQlikAuth(auth).expiresAt).toEqualTypeOf<number | undefined>();
   });
 

@@ -47,7 +47,9 @@ export function sessionFromTokenResponse(
   const claims = claimsOf(response.access_token);
   // `iat` counts whole seconds (RFC 7519 section 4.1.6) and `Date` too, stamped before the
   // response travelled: a few seconds of difference are noise, and the clocks taken to agree.
-  const skew = (claims.iat as number) * 1000 - now || response[TENANT_TIME]! - now || 0;
+  // The `iat` wins whenever there is one, even when it agrees with this clock to the millisecond.
+  const tenantNow = typeof claims.iat === 'number' ? claims.iat * 1000 : response[TENANT_TIME];
+  const skew = tenantNow ? tenantNow - now : 0;
   const expiresAt =
     typeof response.expires_in === 'number'
       ? now + response.expires_in * 1000

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { sessionFromTokenResponse } from '../src/session.js';
+import { TENANT_TIME, type TokenResponse } from '../src/token-endpoint.js';
+
+const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+const HOUR = 3600_000;
+
+/** An unsigned JWT with the given claims: the core reads, never verifies, an access token. */
+const jwt = (claims: object) =>
+  ['{"alg":"none"}', JSON.stringify(claims)]
+    .map((part) => Buffer.from(part).toString('base64url'))
+    .join('.') + '.';
+
+const response = (fields: Partial<TokenResponse>): TokenResponse =>
+  ({ token_type: 'bearer', access_token: 'opaque', ...fields }) as TokenResponse;
+
+describe('the tenant’s clock in a token response', () => {
+  it('trusts an iat that agrees with this clock to the millisecond over a Date header far off', () => {
+    const session = sessionFromTokenResponse(
+      response({
+        access_token: jwt({ iat: NOW / 1000 }),
+        expires_at: new Date(NOW + HOUR).toISOString(),
+        // A server (or a proxy) whose Date is years off: the iat is the better witness.
+        [TENANT_TIME]: NOW - 3 * 365 * 24 * HOUR,
+      } as Partial<TokenResponse>),
+      NOW,
+      [],
+    );
+    expect(session.expiresAt).toBe(NOW + HOUR);
+  });
+
+  it('moves expires_at onto this clock by the iat’s offset', () => {
+    const session = sessionFromTokenResponse(
+      response({
+        access_token: jwt({ iat: (NOW - 2 * HOUR) / 1000 }),
+        expires_at: new Date(NOW - HOUR).toISOString(),
+      }),
+      NOW,
+      [],
+    );
+    expect(session.expiresAt).toBe(NOW + HOUR);
+  });
+});

@@ -58,11 +58,12 @@ export function parseFault(input: unknown): Fault {
     raw.status !== undefined &&
     !(
       Number.isInteger(raw.status) &&
-      (raw.status as number) >= 100 &&
+      // 1xx are interim responses, not answers: a fault cannot end a request with one.
+      (raw.status as number) >= 200 &&
       (raw.status as number) <= 599
     )
   ) {
-    throw bad('status must be an HTTP status');
+    throw bad('status must be a final HTTP status (200 to 599)');
   }
   if (
     raw.delayMs !== undefined &&

@@ -5,7 +5,7 @@ import { ConfigError, type EmulatorConfig } from './config.js';
 import type { TenantOptions } from './context.js';
 import { createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
 import { createEngine } from './engine.js';
-import { ConnectionDropped } from './middleware.js';
+import { ConnectionDropped, isLoopbackHost, misdirected } from './middleware.js';
 
 /** Options of {@link startEmulator}: where to listen, plus everything {@link createTenant} takes. */
 export interface EmulatorOptions extends TenantOptions {
@@ -63,6 +63,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const engine = createEngine(stateOf(tenant));
   const listener = getRequestListener(
     async (request, env) => {
+      // The Host header itself, not only the URL: an absolute-form request target could name
+      // localhost while the Host header names another domain.
+      if (!isLoopbackHost(env.incoming.headers.host)) return misdirected();
       try {
         return await tenant.fetch(request);
       } catch (error) {
@@ -79,7 +82,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const sockets = new Set<Socket>();
   const makeServer = () => {
     const server = createServer((req, res) => void listener(req, res));
-    server.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      if (!isLoopbackHost(req.headers.host)) {
+        socket.end(
+          'HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+        );
+        return;
+      }
+      engine.handleUpgrade(req, socket, head);
+    });
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));

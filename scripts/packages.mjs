@@ -387,7 +387,49 @@ export function codeBlocks(file) {
   return blocks;
 }
 
+/** Every name a package exports (its own, not re-exported from elsewhere) is in its README. */
+function readmeCoverage() {
+  const missing = [];
+  for (const { dir, pkg } of publishedPackages()) {
+    const readme = existsSync(join(dir, 'README.md'))
+      ? readFileSync(join(dir, 'README.md'), 'utf8')
+      : '';
+    for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+      const types = target?.import?.types ?? target?.types;
+      if (!types) continue;
+      const dts = readFileSync(join(dir, types), 'utf8');
+      const names = new Set();
+      for (const match of dts.matchAll(/^export\s*\{([^}]*)\}\s*;/gm)) {
+        for (const part of match[1].split(',')) {
+          const name = part
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)
+            .pop()
+            .trim();
+          if (name) names.add(name);
+        }
+      }
+      for (const match of dts.matchAll(
+        /^export\s+(?:declare\s+)?(?:function|class|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm,
+      )) {
+        names.add(match[1]);
+      }
+      for (const name of names) {
+        if (!new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(readme)) {
+          missing.push(`${pkg.name}${key === '.' ? '' : key.slice(1)}: ${name}`);
+        }
+      }
+    }
+  }
+  if (missing.length) {
+    throw new Error(`exports missing from the package READMEs:\n  ${missing.join('\n  ')}`);
+  }
+  console.log('every export of every package is in its README');
+}
+
 async function examples() {
+  readmeCoverage();
   const found = [];
   for (const file of documentationFiles()) {
     for (const block of codeBlocks(file)) {
@@ -489,7 +531,47 @@ async function nextjs() {
   console.log(`${relative(app, html)}: prerendered with the provider's loading state`);
 }
 
-const commands = { pack, lint, load, examples, nextjs };
+/**
+ * The release procedure up to publishing, on a throwaway copy: a changeset for every published
+ * package, `changeset version`, then the bumped versions, CHANGELOG entries and internal ranges
+ * are checked, and the copy packed with pnpm keeps no `workspace:` range.
+ */
+async function release() {
+  const copy = join(work, 'release');
+  await capture('git', ['worktree', 'remove', '--force', copy]).catch(() => undefined);
+  rmSync(copy, { recursive: true, force: true });
+  await sh('git', ['worktree', 'add', '--detach', copy, 'HEAD']);
+  try {
+    // Uncommitted changes to the release configuration count: copy it over the checkout.
+    cpSync(join(root, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    const packages = publishedPackages();
+    const frontmatter = packages.map(({ pkg }) => `'${pkg.name}': minor`).join('\n');
+    writeFileSync(
+      join(copy, '.changeset', 'release-check.md'),
+      `---\n${frontmatter}\n---\n\nRelease check entry.\n`,
+    );
+    await sh(bin('changeset'), ['version'], { cwd: copy });
+    for (const { dir, pkg } of packages) {
+      const at = join(copy, relative(root, dir));
+      const bumped = readJson(join(at, 'package.json'));
+      const [major, minor] = pkg.version.split('.').map(Number);
+      const expected = major === 0 ? `0.${minor + 1}.0` : `${major}.${minor + 1}.0`;
+      if (bumped.version !== expected) {
+        throw new Error(`${pkg.name}: changeset version gave ${bumped.version}, not ${expected}`);
+      }
+      const changelog = readFileSync(join(at, 'CHANGELOG.md'), 'utf8');
+      if (!changelog.includes(`## ${expected}`) || !changelog.includes('Release check entry.')) {
+        throw new Error(`${pkg.name}: CHANGELOG.md has no ${expected} entry`);
+      }
+      console.log(`${pkg.name}: ${pkg.version} -> ${bumped.version}, CHANGELOG entry written`);
+    }
+  } finally {
+    await capture('git', ['worktree', 'remove', '--force', copy]).catch(() => undefined);
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+const commands = { pack, lint, load, examples, nextjs, release };
 const name = process.argv[2];
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (!commands[name]) {

@@ -4,6 +4,7 @@
 // node; each must match a rule below, which runs it (a short smoke run where the real one is
 // long, or a server started until it says it is ready, then stopped) or names the `npm test`
 // step that already runs it. A command no rule knows fails this check: add a rule with it.
+// `--list` only lists the commands and what covers them; `--only=<regex>` picks some.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,6 +122,12 @@ const rules = [
     run: ['npx', 'qlik-auth-emulator', '--help'],
   },
   {
+    match: /^node scripts\/packages\.mjs( <step>| pack| lint| load| examples| nextjs| release)$/,
+    covered: 'packed packages (each step of scripts/packages.mjs)',
+  },
+  { match: /^pnpm pack$/, covered: 'packed packages: pack' },
+  { match: /^pnpm (run )?docs:api$/, covered: 'documentation site (typedoc + vitepress)' },
+  {
     match: /^pnpm changeset$/,
     covered: 'release check (changeset version on a copy)',
   },
@@ -192,7 +199,11 @@ function runServer(argv, until, check, timeoutMs = 180_000) {
   });
 }
 
-const commands = documentedCommands();
+// `--only=<regex>` runs the matching commands only (while working on one).
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
+const commands = documentedCommands().filter(
+  ({ command }) => !only || new RegExp(only).test(command),
+);
 const unknown = [];
 const done = new Map();
 let failed = 0;
@@ -204,6 +215,10 @@ for (const { command, where } of commands) {
   }
   if (done.has(command)) continue;
   done.set(command, where);
+  if (process.argv.includes('--list')) {
+    console.log(`${rule.covered ? '=' : '▸'} ${command}  (${where})`);
+    continue;
+  }
   if (rule.covered) {
     console.log(`= ${command}  (${where}): run by the step "${rule.covered}"`);
     continue;

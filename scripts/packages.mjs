@@ -452,9 +452,16 @@ async function examples() {
   const sources = new Map();
   found.forEach(({ file, lang, code, line }, index) => {
     const source = `${relative(root, file)}:${line}`;
-    const name = `${String(index).padStart(3, '0')}-${relative(root, file).replace(/[^\w]+/g, '-')}.${lang === 'tsx' ? 'tsx' : 'ts'}`;
+    const slug = relative(root, file).replace(/[^\w]+/g, '-');
+    // A block whose first line is `// path/to/file.tsx` is that file, so the blocks of one page
+    // can import each other (`./status`); the others get a name of their own.
+    const named = /^\/\/ ([\w./-]+\.tsx?)\b/.exec(code);
+    const name = named
+      ? join(slug, named[1])
+      : `${String(index).padStart(3, '0')}-${slug}.${lang === 'tsx' ? 'tsx' : 'ts'}`;
     // A block without import/export would be a script sharing globals with the others.
     const module = /^\s*(import|export)\s/m.test(code) ? '' : '\nexport {};\n';
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), `${code}\n${module}`);
     sources.set(name, source);
   });
@@ -470,7 +477,7 @@ async function examples() {
       skipLibCheck: false,
       types: ['node'],
     },
-    include: ['*.ts', '*.tsx'],
+    include: ['**/*.ts', '**/*.tsx'],
   });
   console.log(
     `type-checking ${found.length} examples from ${new Set(found.map((f) => f.file)).size} files`,
@@ -486,7 +493,7 @@ async function examples() {
     // Point at the markdown, not at the generated file.
     for (const line of result.out.split('\n').filter(Boolean)) {
       const at = /^([^(]+)\((\d+),(\d+)\)(.*)$/.exec(line);
-      const source = at && sources.get(at[1].split(/[\\/]/).pop());
+      const source = at && sources.get(relative(dir, join(dir, at[1])));
       if (!source) console.error(line);
       else {
         const [file, start] = source.split(':');

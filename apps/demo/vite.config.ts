@@ -1,8 +1,20 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
+import { contentSecurityPolicy, contentSecurityPolicyMeta } from '../content-security-policy.js';
 
-export default defineConfig({
-  plugins: [react()],
-  server: { port: 5173, strictPort: true, host: 'localhost' },
-  preview: { port: 4173, strictPort: true, host: 'localhost' },
+export default defineConfig(({ mode }) => {
+  // The tenant the app talks to, as src/config.ts reads it: the policy allows that one only.
+  const tenant =
+    loadEnv(mode, import.meta.dirname, 'VITE_').VITE_QLIK_HOST || 'http://localhost:8787';
+  return {
+    plugins: [react(), contentSecurityPolicyMeta(tenant)],
+    server: { port: 5173, strictPort: true, host: 'localhost' },
+    // `vite preview` serves the build as a static host would, with the policy as a header too.
+    preview: {
+      port: 4173,
+      strictPort: true,
+      host: 'localhost',
+      headers: { 'Content-Security-Policy': contentSecurityPolicy(tenant).header },
+    },
+  };
 });

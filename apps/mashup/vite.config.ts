@@ -1,6 +1,19 @@
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
+import { contentSecurityPolicy, contentSecurityPolicyMeta } from '../content-security-policy.js';
 
-export default defineConfig({
-  server: { port: 5174, strictPort: true, host: 'localhost' },
-  preview: { port: 4174, strictPort: true, host: 'localhost' },
+export default defineConfig(({ mode }) => {
+  // The tenant the app talks to, as src/config.ts reads it: the policy allows that one only.
+  const tenant =
+    loadEnv(mode, import.meta.dirname, 'VITE_').VITE_QLIK_HOST || 'http://localhost:8787';
+  return {
+    plugins: [contentSecurityPolicyMeta(tenant)],
+    server: { port: 5174, strictPort: true, host: 'localhost' },
+    // `vite preview` serves the build as a static host would, with the policy as a header too.
+    preview: {
+      port: 4174,
+      strictPort: true,
+      host: 'localhost',
+      headers: { 'Content-Security-Policy': contentSecurityPolicy(tenant).header },
+    },
+  };
 });

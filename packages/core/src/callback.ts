@@ -1,4 +1,9 @@
-import { validateAuthResponse, type AuthorizationServer, type Client } from 'oauth4webapi';
+import {
+  AuthorizationResponseError,
+  validateAuthResponse,
+  type AuthorizationServer,
+  type Client,
+} from 'oauth4webapi';
 import { classifyError } from './classify.js';
 import { QlikAuthError, type QlikAuthErrorDetails } from './errors.js';
 import { parseUrl } from './options.js';
@@ -90,16 +95,20 @@ export function createCallbackHandler(deps: CallbackDeps) {
     }
     // The transaction comes first: a replayed or forged URL fails here, without a request.
     const transaction = await takeTransaction(deps.vault, states[0], deps.now());
-    // The state matched a transaction of ours, so the error is genuine; it needs no metadata.
-    if (params.has('error')) throw authorizationError(params);
-    // RFC 6749 section 4.1.2: checks state (again), `iss` where sent, repeated parameters. What
-    // throws here is classified below, in handleRedirectCallback.
-    const code = validateAuthResponse(
-      await deps.discover(),
-      deps.client,
-      params,
-      transaction.state,
-    ).get('code');
+    // RFC 6749 section 4.1.2: checks state (again), `iss` where sent (RFC 9207), repeated
+    // parameters; an error redirect passes the same checks before it is believed. What throws
+    // here is classified below, in handleRedirectCallback.
+    let code: string | null;
+    try {
+      code = validateAuthResponse(
+        await deps.discover(),
+        deps.client,
+        params,
+        transaction.state,
+      ).get('code');
+    } catch (thrown) {
+      throw thrown instanceof AuthorizationResponseError ? authorizationError(params) : thrown;
+    }
     if (!code) throw new QlikAuthError('invalid_response', 'no code');
     const tokens = await deps.grant('authorization_code', {
       code,

@@ -18,7 +18,7 @@ import { revokeTokens } from './revocation.js';
 import { createStateStore } from './store.js';
 import { openChannel, withLock } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
-import { saveTransaction } from './transaction.js';
+import { saveTransaction, sweepTransactions } from './transaction.js';
 import { createTransport } from './transport.js';
 import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
 import { createVault } from './vault.js';
@@ -43,7 +43,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const discarded = (record = 'session') =>
     warn(`discarded an unreadable ${record.split(':')[0]} record`);
   const vault = createVault(store, discarded);
-  const persistence = createSessionPersistence(vault, discarded);
+  const persistence = createSessionPersistence(vault, discarded, options.persistRefreshToken);
   const state = createStateStore({ status: 'loading' });
   const locked = <T>(task: () => Promise<T>) => withLock(name, task);
   const channel = openChannel(name, () => void sync());
@@ -89,11 +89,13 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /** The one place where the session changes; `reason` is the error to show. */
   function setSession(next: Session | undefined, reason?: QlikAuthError): void {
     generation += 1;
+    // Purpose tokens belong to a grant: another user's session, or a new sign-in, drops them.
+    // (Not a restore: exchanges waiting for it are for the session it brings.)
+    if (session && next?.grant !== session.grant) purposeTokens.clear();
     session = next;
     error = reason;
     failures = retryAt = 0;
     pending = false;
-    if (!next) purposeTokens.clear();
     publish();
     plan();
   }
@@ -224,6 +226,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       setSession(usable ? stored : undefined, error);
       if (stored && !usable) persistence.clear().catch(storageFailed);
     });
+  // Off the hot path: once restored, whatever storage is left to do.
+  ready.then(() => sweepTransactions(vault, store, now())).catch(() => {});
 
   const handleCallback = createCallbackHandler({
     client,
@@ -280,6 +284,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   async function signOut({ revoke = true, returnTo }: SignOutOptions = {}): Promise<void> {
     // Signed out at once, before any await: the UI must not keep showing a session being ended.
     const known = session;
+    const purpose = purposeTokens.clear();
     setSession(undefined);
     // Under the lock, so that a refresh in another tab finishes first and its tokens are the
     // ones revoked, and no refresh stores a session after this.
@@ -292,7 +297,11 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     const old = isSession(stored) ? stored : known;
     if (revoke && old) {
       try {
-        await revokeTokens(await discover(), client, transport, old);
+        await revokeTokens(await discover(), client, transport, [
+          [old.refreshToken, 'refresh_token'],
+          [old.accessToken, 'access_token'],
+          ...purpose.map((token): [string, string] => [token, 'access_token']),
+        ]);
       } catch (thrown) {
         const failed = await classifyError(thrown);
         warn(`signed out, but revoking the tokens failed (${failed.code}): ${failed.message}`);

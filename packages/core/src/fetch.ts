@@ -17,10 +17,12 @@ export function tenantUrl(input: string | URL, origin: string): URL {
 
 /**
  * `fetch` with `Authorization: Bearer` (RFC 6750 section 2.1) for tenant URLs. Relative paths
- * resolve against the tenant, not the page. When the tenant answers 401 (the token was revoked,
- * or the clocks disagree), `token(rejected)` is asked for a newer token and the request is sent
- * once more with it; the 401 is the answer when there is none. A request that cannot be sent
- * rejects with a retryable `network_error`; an abort by the caller stays the caller's `AbortError`.
+ * resolve against the tenant, not the page. The input becomes one `Request`, whose URL is checked
+ * and which is what gets sent: no object can show one URL to the check and send another. When the
+ * tenant answers 401 (the token was revoked, or the clocks disagree), `token(rejected)` is asked
+ * for a newer token and the request is sent once more with it; the 401 is the answer when there
+ * is none. A request that cannot be sent rejects with a retryable `network_error`; an abort by
+ * the caller stays the caller's `AbortError`.
  * @see [RFC 6750 section 3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)
  */
 export async function authorizedFetch(
@@ -30,20 +32,22 @@ export async function authorizedFetch(
   input: RequestInfo | URL,
   init?: RequestInit,
 ): Promise<Response> {
-  const isRequest = typeof input === 'object' && 'headers' in input && 'url' in input;
-  const url = tenantUrl(isRequest ? input.url : input, origin);
+  // Anything but a real Request is read as a URL: a look-alike object stringifies to nothing
+  // that resolves to the tenant.
+  const request = new Request(
+    input instanceof Request ? input : tenantUrl(input as string, origin),
+    init,
+  );
+  const { origin: target } = tenantUrl(request.url, origin);
   async function send(bearer: string): Promise<Response> {
-    const headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
-    headers.set('authorization', `Bearer ${bearer}`);
+    // A clone: the body of a Request can be read once, and the request may be sent twice.
+    const attempt = request.clone();
+    attempt.headers.set('authorization', `Bearer ${bearer}`);
     try {
-      // A clone: the body of a Request can be read once, and the request may be sent twice.
-      return await fetchImpl(isRequest ? new Request(input.clone(), { headers }) : url, {
-        ...init,
-        headers,
-      });
+      return await fetchImpl(attempt);
     } catch (cause) {
       if ((cause as Error)?.name === 'AbortError') throw cause;
-      throw new QlikAuthError('network_error', `could not reach ${url.origin}`, {
+      throw new QlikAuthError('network_error', `could not reach ${target}`, {
         retryable: true,
         cause,
       });

@@ -39,6 +39,13 @@ export interface QlikAuthOptions {
   random?: () => number;
   /** Receives non-fatal problems (storage fallback, failed revocation). Default `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * Keep the refresh token in storage (sealed), so that a reload or a new tab stays signed in.
+   * With `false` it lives in this instance's memory only: nothing on disk can renew the session,
+   * but a reload (or a new tab) restores nothing and must sign in again, and each tab holds a
+   * grant of its own. A sign-out still ends the session in every tab. Default true.
+   */
+  persistRefreshToken?: boolean;
 }
 
 /** Options after validation, with every default applied. */
@@ -57,6 +64,7 @@ export interface ResolvedOptions {
   autoRefresh: boolean;
   random: () => number;
   warn: (message: string) => void;
+  persistRefreshToken: boolean;
   /** True for an `http:` loopback host, where oauth4webapi must be told to allow plain HTTP. */
   insecure: boolean;
 }
@@ -105,6 +113,7 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
     storage = 'indexeddb',
     leewaySeconds = 60,
     autoRefresh = true,
+    persistRefreshToken = true,
     metadata,
   } = options;
   check(clientId && typeof clientId === 'string', 'clientId');
@@ -116,7 +125,7 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
   check(
     storage === 'indexeddb' ||
       storage === 'memory' ||
-      METHODS.every((m) => typeof storage?.[m] === 'function'),
+      METHODS.slice(0, 4).every((m) => typeof storage?.[m] === 'function'),
     'storage',
   );
   for (const name of ['fetch', 'now', 'navigate', 'onWarning', 'random'] as const) {
@@ -149,6 +158,7 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
     autoRefresh,
     random: options.random ?? Math.random,
     warn: options.onWarning ?? ((message) => console.warn(`[qlik-auth] ${message}`)),
+    persistRefreshToken,
     insecure: origin.startsWith('http:'),
   };
 }

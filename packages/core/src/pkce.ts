@@ -4,8 +4,6 @@ import {
   generateRandomState,
   type AuthorizationServer,
 } from 'oauth4webapi';
-import { QlikAuthError } from './errors.js';
-import { parseUrl } from './options.js';
 
 /** Parameters of an authorization request beyond the PKCE pair and `state`. */
 export interface AuthorizationParameters {
@@ -32,10 +30,8 @@ export async function createAuthorizationRequest(
   as: AuthorizationServer,
   params: AuthorizationParameters,
 ): Promise<AuthorizationRequest> {
-  const endpoint = parseUrl(as.authorization_endpoint);
-  if (!endpoint) {
-    throw new QlikAuthError('invalid_response', 'no authorization_endpoint');
-  }
+  // On the tenant (discovery checked); a missing one throws, as invalid_response.
+  const endpoint = new URL(as.authorization_endpoint!);
   const codeVerifier = generateRandomCodeVerifier();
   const state = generateRandomState();
   const query: Record<string, string> = {

@@ -60,9 +60,14 @@ export function createPurposeTokens(
       into.set(purpose, flight);
       return flight;
     },
-    /** Forgets every token (at sign-out); exchanges in flight no longer fill the cache. */
-    clear() {
+    /**
+     * Forgets every token (at sign-out, or when the session becomes another grant's); exchanges
+     * in flight no longer fill the cache. Returns the tokens forgotten, to be revoked.
+     */
+    clear(): string[] {
+      const cached = [...tokens.values()];
       tokens = new Map();
+      return cached.flatMap((entry) => (entry instanceof Promise ? [] : entry.accessToken));
     },
   };
 }

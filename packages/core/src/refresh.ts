@@ -58,19 +58,25 @@ export function createRenewal(
       try {
         const response = await grant('refresh_token', { refresh_token: refreshToken });
         // The tenant may keep the refresh token (then it sends none) and the scope (section 6).
-        outcome = { ...latest, ...sessionFromTokenResponse(response, now(), latest.scopes) };
+        // The same grant, renewed: its purpose tokens stay good.
+        outcome = {
+          ...latest,
+          ...sessionFromTokenResponse(response, now(), latest.scopes),
+          grant: latest.grant,
+        };
       } catch (thrown) {
         const error = await classifyError(thrown);
         if (!isDefinitive(error)) throw error;
         outcome = new QlikAuthError('session_expired', error.message, { ...error, cause: error });
       }
     }
-    // Stored, and the other tabs told, before the lock is released.
+    // Stored, and the other tabs told, before the lock is released. Only over the grant renewed:
+    // without Web Locks, a sign-out (or a new sign-in) may have replaced it meanwhile.
     if (outcome instanceof QlikAuthError) {
-      await persistence.end(outcome).catch(storageFailed);
+      await persistence.end(outcome, latest.grant).catch(storageFailed);
       post('signedOut');
     } else {
-      await persistence.save(outcome).catch(storageFailed);
+      await persistence.save(outcome, latest.grant).catch(storageFailed);
       post('session');
     }
     return outcome;

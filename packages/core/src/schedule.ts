@@ -9,12 +9,24 @@ import type { Session } from './session.js';
 export const MAX_TIMER_MS = 60_000;
 
 /**
+ * The least time between a token's arrival and its renewal. Whatever the expiry says (a clock
+ * far ahead of the tenant's can make a fresh token look expired), tokens are not renewed in a
+ * loop: at most once per this long.
+ */
+export const RENEWAL_FLOOR_MS = 5000;
+
+/**
  * When a token should be renewed: `leewayMs` before it expires, or half-way through its life for
  * a token that lives shorter than twice the leeway, so that a short-lived token is still used for
- * a while instead of being refreshed again and again. A token of unknown lifetime gets the leeway.
+ * a while instead of being refreshed again and again; never sooner than {@link RENEWAL_FLOOR_MS}
+ * after it arrived. A token of unknown lifetime gets the leeway.
  */
 export function renewAt(token: Pick<Session, 'expiresAt' | 'issuedAt'>, leewayMs: number): number {
-  return token.expiresAt - Math.min(leewayMs, (token.expiresAt - (token.issuedAt ?? 0)) / 2);
+  const issuedAt = token.issuedAt ?? 0;
+  return Math.max(
+    token.expiresAt - Math.min(leewayMs, (token.expiresAt - issuedAt) / 2),
+    issuedAt + RENEWAL_FLOOR_MS,
+  );
 }
 
 /** One timer of an instance: runs `check` once the clock reaches the time given to `at`. */

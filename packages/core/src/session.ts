@@ -1,5 +1,5 @@
-import type { TokenEndpointResponse } from 'oauth4webapi';
 import { QlikAuthError } from './errors.js';
+import { TENANT_TIME, type TokenResponse } from './token-endpoint.js';
 
 /** Who the session belongs to, as the access token says (display only: not verified here). */
 export interface AuthUser {
@@ -22,51 +22,69 @@ export interface Session {
   issuedAt?: number;
   scopes: string[];
   user?: AuthUser;
+  /**
+   * Names the grant (one sign-in) the tokens belong to: random at sign-in, kept by every refresh
+   * of it. Tokens derived from a grant (purpose tokens) are only good while it is the session's.
+   */
+  grant: string;
 }
 
 /**
  * Builds a session from a token response processed by oauth4webapi (RFC 6749 section 5.1; also
- * the purpose tokens of RFC 8693 section 2.2.1, which have no refresh token).
- * Qlik Cloud sends `expires_at` (an ISO date) instead of RFC 6749's `expires_in`; when a server
- * sends both, `expires_in` wins because it does not depend on the two clocks agreeing.
+ * the purpose tokens of RFC 8693 section 2.2.1, which have no refresh token), for a new grant.
+ * `expiresAt` is on this machine's clock. `expires_in` (RFC 6749) needs no clock. Qlik Cloud
+ * sends `expires_at` instead, an instant on the tenant's clock, which may be hours off this one:
+ * read naively, a clock that runs ahead sees every token expired on arrival and refreshes in a
+ * loop, and one that runs behind uses tokens the tenant has expired. So the tenant's time at
+ * receipt is learned from the response (the access token's `iat`, else the `Date` header where
+ * CORS lets it be read) and only the remaining lifetime is carried over to this clock.
  */
 export function sessionFromTokenResponse(
-  response: TokenEndpointResponse,
+  response: TokenResponse,
   now: number,
   requestedScopes: string[],
 ): Session {
+  const claims = claimsOf(response.access_token);
+  // `iat` counts whole seconds (RFC 7519 section 4.1.6) and `Date` too, stamped before the
+  // response travelled: a few seconds of difference are noise, and the clocks taken to agree.
+  const skew = (claims.iat as number) * 1000 - now || response[TENANT_TIME]! - now || 0;
   const expiresAt =
     typeof response.expires_in === 'number'
       ? now + response.expires_in * 1000
-      : typeof response.expires_at === 'string'
-        ? Date.parse(response.expires_at)
-        : NaN;
+      : Date.parse(response.expires_at as string) - (Math.abs(skew) > 5000 ? skew : 0);
   if (!Number.isFinite(expiresAt)) {
     throw new QlikAuthError('invalid_response', 'no expiry');
   }
-  const user = userFromAccessToken(response.access_token);
+  const { sub, userId, tenantId } = claims;
   return {
     accessToken: response.access_token,
     ...(response.refresh_token && { refreshToken: response.refresh_token }),
     expiresAt,
     issuedAt: now,
     scopes: response.scope ? response.scope.split(' ').filter(Boolean) : [...requestedScopes],
-    ...(user && { user }),
+    // Display only (not verified here); opaque tokens simply have no user.
+    ...(typeof sub === 'string' && {
+      user: {
+        subject: sub,
+        ...(typeof userId === 'string' && { id: userId }),
+        ...(typeof tenantId === 'string' && { tenantId }),
+      },
+    }),
+    grant: crypto.randomUUID(),
   };
 }
 
-/** Reads the user claims of a JWT access token; opaque tokens simply have no user. */
-function userFromAccessToken(token: string): AuthUser | undefined {
+/** The claims of a JWT, decoded as UTF-8 (RFC 7519 section 7.2); none for an opaque token. */
+function claimsOf(token: string): Record<string, unknown> {
   try {
-    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(payload)) as Record<string, unknown>;
-    if (typeof claims.sub !== 'string') return undefined;
-    const user: AuthUser = { subject: claims.sub };
-    if (typeof claims.userId === 'string') user.id = claims.userId;
-    if (typeof claims.tenantId === 'string') user.tenantId = claims.tenantId;
-    return user;
+    const payload = atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+    return (
+      JSON.parse(
+        new TextDecoder().decode(Uint8Array.from(payload, (char) => char.charCodeAt(0))),
+      ) || {}
+    );
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -77,6 +95,7 @@ export function isSession(value: unknown): value is Session {
     typeof session?.accessToken === 'string' &&
     typeof session.expiresAt === 'number' &&
     Array.isArray(session.scopes) &&
+    typeof session.grant === 'string' &&
     (session.refreshToken === undefined || typeof session.refreshToken === 'string')
   );
 }

@@ -19,6 +19,8 @@ export interface SessionStore {
    * makes a sign-in transaction single use and lets two tabs agree on one encryption key.
    */
   update(key: string, next: (current: unknown) => unknown): Promise<unknown>;
+  /** Every key. Optional: without it, abandoned sign-in transactions are not swept. */
+  keys?(): Promise<string[]>;
 }
 
 /** How long a storage call may take before the core stops waiting (Safari can hang on open). */
@@ -61,6 +63,8 @@ export function indexedDbStore(dbName: string): SessionStore {
         };
         return done(store).then(() => previous);
       }),
+    keys: () =>
+      run('readonly', (store) => promisifyRequest(store.getAllKeys())) as Promise<string[]>,
   };
 }
 
@@ -69,74 +73,60 @@ function done(store: IDBObjectStore): Promise<void> {
 }
 
 type Method = keyof SessionStore;
-/** The methods of a {@link SessionStore}. */
-export const METHODS: Method[] = ['get', 'set', 'delete', 'update'];
-/** A store seen as methods called by name (as member calls, so a class-based store keeps `this`). */
-type Callable = Record<Method, (...args: unknown[]) => Promise<unknown>>;
+/** The methods of a {@link SessionStore}; all but the last are required. */
+export const METHODS: Method[] = ['get', 'set', 'delete', 'update', 'keys'];
 
-/** A store whose every method is `wrap(method name)`. */
-function mapStore(wrap: (method: Method) => (...args: never[]) => Promise<unknown>): SessionStore {
-  return Object.fromEntries(
-    METHODS.map((method) => [method, wrap(method)]),
-  ) as unknown as SessionStore;
-}
+/** A storage fault, typed. */
+export const storageFailed = (cause: unknown) =>
+  new QlikAuthError('storage_unavailable', `storage failed: ${cause}`, { cause });
 
 /**
- * Never waits forever, never throws untyped: a call that fails, throws synchronously (no
- * `indexedDB` global) or does not settle in time rejects with `storage_unavailable`.
+ * The store an instance uses for the `storage` option. Never waits forever, never throws
+ * untyped: a call that fails, throws synchronously (no `indexedDB` global) or does not settle in
+ * time rejects with `storage_unavailable`. IndexedDB first; when it fails before it ever worked
+ * (missing, blocked, private mode, hung), memory for the rest of this instance's life, reported
+ * once. Once it has worked, a failure (a slow disk, a full quota) is thrown instead: switching to
+ * an empty memory store then would lose the session, and look to the refresh like a sign-out in
+ * another tab. A store given by the app gets no fallback.
  */
-function guard(store: SessionStore): SessionStore {
-  return mapStore(
-    (method) =>
-      (...args) =>
-        new Promise((resolve, reject) => {
-          const timer = setTimeout(reject, STORAGE_TIMEOUT_MS, new Error('storage timed out'));
-          Promise.resolve()
-            .then(() => (store as Callable)[method](...args))
-            .then(resolve, reject)
-            .finally(() => clearTimeout(timer));
-        }).catch((cause: unknown) => {
-          throw new QlikAuthError('storage_unavailable', `storage failed: ${cause}`, { cause });
-        }),
-  );
-}
-
-/**
- * IndexedDB first; when it fails before it ever worked (missing, blocked, private mode, hung),
- * memory for the rest of this instance's life, reported once. Once it has worked, a failure (a
- * slow disk, a full quota) is thrown instead: switching to an empty memory store then would lose
- * the session, and look to the refresh like a sign-out in another tab.
- */
-function withMemoryFallback(primary: SessionStore, warn: (message: string) => void): SessionStore {
-  const fallback = memoryStore();
-  let active = primary;
-  let worked = false;
-  return mapStore((method) => async (...args) => {
-    const call = (store: SessionStore) => (store as Callable)[method](...args);
-    if (active === primary) {
-      try {
-        const result = await call(primary);
-        worked = true;
-        return result;
-      } catch (error) {
-        if (worked) throw error;
-        if (active === primary) {
-          active = fallback;
-          warn(`${(error as Error).message}; using memory only`);
-        }
-      }
-    }
-    return call(fallback);
-  });
-}
-
-/** The store an instance uses for the `storage` option, with timeouts and typed failures. */
 export function openStore(
   option: 'indexeddb' | 'memory' | SessionStore,
   dbName: string,
   warn: (message: string) => void,
 ): SessionStore {
   if (option === 'memory') return memoryStore();
-  if (option === 'indexeddb') return withMemoryFallback(guard(indexedDbStore(dbName)), warn);
-  return guard(option);
+  // Member calls, so a class-based store keeps `this`.
+  let active = (option === 'indexeddb' ? indexedDbStore(dbName) : option) as Record<
+    Method,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  const fallback = option === 'indexeddb' && memoryStore();
+  let worked = false;
+  return Object.fromEntries(
+    METHODS.map((method) => [
+      method,
+      async (...args: unknown[]) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          const result = await Promise.race([
+            // `then`: a synchronous throw becomes a rejection.
+            Promise.resolve().then(() => active[method](...args)),
+            new Promise((_, reject) => {
+              timer = setTimeout(reject, STORAGE_TIMEOUT_MS, new Error('storage timed out'));
+            }),
+          ]);
+          worked = true;
+          return result;
+        } catch (cause) {
+          const error = cause instanceof QlikAuthError ? cause : storageFailed(cause);
+          if (worked || !fallback || active === fallback) throw error;
+          active = fallback as typeof active;
+          warn(`${error.message}; using memory only`);
+          return active[method](...args);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    ]),
+  ) as unknown as SessionStore;
 }

@@ -9,11 +9,17 @@ import {
 import { classifyError } from './classify.js';
 import type { Transport } from './transport.js';
 
+/** Where a token response carries the tenant's clock at receipt, read from `Date` (epoch ms). */
+export const TENANT_TIME = Symbol();
+
+/** A validated token endpoint response, with the tenant's time when a `Date` header was readable. */
+export type TokenResponse = TokenEndpointResponse & { [TENANT_TIME]?: number };
+
 /** A token endpoint request for a grant type and its parameters, as an instance makes it. */
 export type Grant = (
   grantType: string,
   parameters: Record<string, string>,
-) => Promise<TokenEndpointResponse>;
+) => Promise<TokenResponse>;
 
 /**
  * Creates the token endpoint requests of an instance, for every grant: authorization code (RFC
@@ -39,7 +45,11 @@ export function createGrant(
         parameters,
         transport,
       );
-      return await processGenericTokenEndpointResponse(as, client, response);
+      // `Date` is no CORS-safelisted header: cross-origin it reads as null, and parses as NaN.
+      const date = Date.parse(response.headers.get('date')!);
+      const body: TokenResponse = await processGenericTokenEndpointResponse(as, client, response);
+      body[TENANT_TIME] = date;
+      return body;
     } catch (thrown) {
       throw await classifyError(thrown);
     }

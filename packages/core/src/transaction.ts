@@ -1,4 +1,5 @@
 import { QlikAuthError } from './errors.js';
+import type { SessionStore } from './storage.js';
 import type { Vault } from './vault.js';
 
 /** A sign-in in progress: what the callback needs to finish it, and nothing else. */
@@ -19,7 +20,8 @@ export interface Transaction {
 /** A transaction is good for 10 minutes: long enough to sign in, short enough to be stale. */
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
 
-const recordName = (state: string) => `transaction:${state}`;
+const PREFIX = 'transaction:';
+const recordName = (state: string) => PREFIX + state;
 
 /** Stores a transaction under its `state`, so several sign-ins (tabs) can be in flight at once. */
 export function saveTransaction(vault: Vault, transaction: Transaction): Promise<void> {
@@ -43,4 +45,17 @@ export async function takeTransaction(
     throw new QlikAuthError('transaction_expired', 'the sign-in expired');
   }
   return transaction;
+}
+
+/**
+ * Deletes the transactions of abandoned sign-ins (the user never came back), which would
+ * otherwise pile up: those past their time and those that no longer decrypt.
+ */
+export async function sweepTransactions(vault: Vault, store: SessionStore, now: number) {
+  for (const name of (await store.keys?.()) ?? []) {
+    if (!name.startsWith(PREFIX)) continue;
+    const transaction = (await vault.read(name)) as Transaction | undefined;
+    // NaN, hence swept, for a record gone or unreadable.
+    if (!(now - (transaction?.createdAt ?? NaN) <= TRANSACTION_TTL_MS)) await vault.remove(name);
+  }
 }

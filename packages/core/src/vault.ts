@@ -1,21 +1,30 @@
-import type { SessionStore } from './storage.js';
+import { QlikAuthError } from './errors.js';
+import { storageFailed, type SessionStore } from './storage.js';
 
-/** What is stored for a sealed value: AES-GCM ciphertext and its nonce. */
+/** What is stored for a sealed value: AES-GCM ciphertext, its nonce, and a plain tag. */
 interface SealedRecord {
   iv: Uint8Array<ArrayBuffer>;
   data: ArrayBuffer;
+  /** Not secret: lets a write replace only the record it expects (compare-and-set). */
+  tag?: string;
 }
 
 /**
  * Encrypted records in a {@link SessionStore}. The AES-GCM key is generated non-extractable and
- * kept as a `CryptoKey` in the same store: script can use it through WebCrypto but never read its
- * bytes, so a copy of the database (a backup, a synced profile, a disk image) yields no token.
- * Every record is bound to its name (additional authenticated data), so records cannot be swapped.
+ * kept as a `CryptoKey` in the same store: script can use it through WebCrypto but never export
+ * its bytes, and records copied without it (a custom store, an export of the records) are
+ * unreadable. It does not stop script of the page from decrypting, nor someone who copies the
+ * whole browser profile (key included): see docs/security.md. Every record is bound to its name
+ * (additional authenticated data), so records cannot be swapped.
  */
 export interface Vault {
   /** The plaintext of a record; undefined when absent, or when unreadable (then it is deleted). */
   read(name: string): Promise<unknown>;
-  write(name: string, value: unknown): Promise<void>;
+  /**
+   * Seals and stores `value` with the plain `tag`. With `replaces`, only over a record tagged so:
+   * a record deleted or replaced meanwhile stays as it is.
+   */
+  write(name: string, value: unknown, tag?: string, replaces?: string): Promise<void>;
   /** Reads and deletes in one atomic step: whoever takes a record first is the only one to see it. */
   take(name: string): Promise<unknown>;
   remove(name: string): Promise<void>;
@@ -23,32 +32,47 @@ export interface Vault {
 
 const KEY = 'key';
 const encoder = new TextEncoder();
+const AES_GCM = { name: 'AES-GCM', length: 256 };
+
+/**
+ * True for a key this vault would have made. Anything else in the key record (an extractable key,
+ * whose bytes a script could export, another algorithm or other usages, or no key at all) was put
+ * there by someone else, or broken: it is replaced, and what it sealed becomes unreadable.
+ */
+const isVaultKey = (key: unknown): key is CryptoKey =>
+  key instanceof CryptoKey &&
+  !key.extractable &&
+  `${key.algorithm.name}${(key.algorithm as AesKeyAlgorithm).length}${[...key.usages].sort()}` ===
+    'AES-GCM256decrypt,encrypt';
 
 /** Creates the vault of one instance; `onCorrupt` hears about each discarded record. */
 export function createVault(store: SessionStore, onCorrupt: (name: string) => void): Vault {
-  let key: Promise<CryptoKey> | undefined;
-
-  function getKey(): Promise<CryptoKey> {
-    key ??= crypto.subtle
-      .generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
-      .then(async (fresh) => {
-        // Keep the key another tab may have stored first, so both tabs can read each other's records.
-        const stored = await store.update(KEY, (current) => current ?? fresh);
-        return (stored as CryptoKey | undefined) ?? fresh;
-      });
-    // A failed attempt must not stick: the next write tries again.
-    key.catch(() => (key = undefined));
-    return key;
+  /**
+   * The stored key, or a new one when there is none or it is not a vault key. Fails with
+   * `storage_unavailable`, WebCrypto's faults (missing in an insecure context) included.
+   */
+  async function getKey(): Promise<CryptoKey> {
+    try {
+      const fresh = (await crypto.subtle.generateKey(AES_GCM, false, [
+        'encrypt',
+        'decrypt',
+      ])) as CryptoKey;
+      // Atomic: two tabs agree on one key, so each can read what the other sealed.
+      const kept = await store.update(KEY, (current) => (isVaultKey(current) ? current : fresh));
+      return isVaultKey(kept) ? kept : fresh;
+    } catch (cause) {
+      throw cause instanceof QlikAuthError ? cause : storageFailed(cause);
+    }
   }
 
   async function open(name: string, record: unknown): Promise<unknown> {
     if (record === undefined) return undefined;
-    const stored = (await store.get(KEY)) as CryptoKey;
+    const key = await getKey();
     try {
       const { iv, data } = record as SealedRecord;
       const plain = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
-        stored,
+        key,
         data,
       );
       return JSON.parse(new TextDecoder().decode(plain));
@@ -63,14 +87,19 @@ export function createVault(store: SessionStore, onCorrupt: (name: string) => vo
   return {
     read: async (name) => open(name, await store.get(name)),
     take: async (name) => open(name, await store.update(name, () => undefined)),
-    async write(name, value) {
+    async write(name, value, tag, replaces) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const data = await crypto.subtle.encrypt(
         { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
         await getKey(),
         encoder.encode(JSON.stringify(value)),
       );
-      await store.set(name, { iv, data } satisfies SealedRecord);
+      const sealed: SealedRecord = { iv, data, tag };
+      await (replaces === undefined
+        ? store.set(name, sealed)
+        : store.update(name, (current) =>
+            (current as SealedRecord | undefined)?.tag === replaces ? sealed : current,
+          ));
     },
     remove: (name) => store.delete(name),
   };

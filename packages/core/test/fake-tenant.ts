@@ -38,6 +38,12 @@ export interface FakeTenantOptions {
   refreshTokenTtlSeconds?: number;
   /** Lifetime of purpose tokens (never longer than their subject token's). Default 300. */
   purposeTokenTtlSeconds?: number;
+  /** How far the tenant's clock is ahead of the client's (negative: behind). Default 0. */
+  clockOffsetMs?: number;
+  /** Issue opaque access tokens instead of JWTs (so no `iat` to learn the tenant's clock from). */
+  opaqueTokens?: boolean;
+  /** Send a `Date` header with token responses (readable same-origin, or with CORS exposing it). */
+  dateHeader?: boolean;
 }
 
 /** A token the tenant issued, and what it knows about it. */
@@ -52,13 +58,18 @@ interface Issued {
 interface Grant {
   scope: string;
   revoked: boolean;
+  /** The `sub` of the user who signed in. */
+  subject: string;
 }
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 /** A Qlik error body, as the emulator's `oauthError` builds it. */
 export function qlikError(status: number, error: string, detail: string): Response {
@@ -79,7 +90,9 @@ async function sha256(value: string): Promise<string> {
   return b64url(String.fromCharCode(...digest));
 }
 
-export function createFakeTenant(options: FakeTenantOptions) {
+export function createFakeTenant(input: FakeTenantOptions) {
+  /** The tenant's own clock. */
+  const options = { ...input, now: () => input.now() + (input.clockOffsetMs ?? 0) };
   const origin = options.origin ?? 'https://tenant.eu.qlikcloud.com';
   const clientId = options.clientId ?? 'spa-client';
   const ttl = options.accessTokenTtlSeconds ?? 3600;
@@ -87,7 +100,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
   const faults = new Map<string, Fault[]>();
   const codes = new Map<
     string,
-    { redirectUri: string; challenge: string; scope: string; used: boolean }
+    { redirectUri: string; challenge: string; scope: string; used: boolean; subject: string }
   >();
   const accessTokens = new Map<string, Issued>();
   /** Every refresh token issued, in order. */
@@ -110,19 +123,33 @@ export function createFakeTenant(options: FakeTenantOptions) {
   function accessToken(grant: Grant, ttlSeconds: number, purpose?: string): string {
     counter += 1;
     const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' }));
+    const iat = Math.floor(options.now() / 1000);
     const claims = b64url(
-      JSON.stringify({
-        sub: 'auth0|alice',
-        userId: 'user-alice',
-        tenantId: 'tenant-1',
-        jti: `at-${counter}`,
-        ...(purpose ? { purpose } : {}),
-      }),
+      // UTF-8, as a JWT is (RFC 7519 section 7.2).
+      String.fromCharCode(
+        ...new TextEncoder().encode(
+          JSON.stringify({
+            sub: grant.subject,
+            userId: `user-${grant.subject.split('|').at(-1)}`,
+            tenantId: 'tenant-1',
+            iat,
+            exp: iat + ttlSeconds,
+            jti: `at-${counter}`,
+            ...(purpose ? { purpose } : {}),
+          }),
+        ),
+      ),
     );
-    const token = `${header}.${claims}.signature-${counter}`;
+    const token = input.opaqueTokens
+      ? `opaque-${counter}-${purpose ?? 'access'}`
+      : `${header}.${claims}.signature-${counter}`;
     accessTokens.set(token, { grant, expiresAt: options.now() + ttlSeconds * 1000, purpose });
     return token;
   }
+
+  /** A token response, with the tenant's `Date` header when configured. */
+  const tokenJson = (body: unknown) =>
+    json(200, body, input.dateHeader ? { date: new Date(options.now()).toUTCString() } : {});
 
   /** The expiry fields of a token response, as configured. */
   function expiry(ttlSeconds: number) {
@@ -152,7 +179,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
       });
       body.refresh_token = refreshToken;
     }
-    return json(200, body);
+    return tokenJson(body);
   }
 
   /** The refresh_token grant (RFC 6749 section 6), rotating, with reuse detection like Qlik's. */
@@ -175,7 +202,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
     }
     stats.refreshes += 1;
     if (options.rotateRefreshTokens === false) {
-      return json(200, {
+      return tokenJson({
         access_token: accessToken(record.grant, ttl),
         token_type: 'bearer',
         scope: record.grant.scope,
@@ -213,7 +240,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
       options.purposeTokenTtlSeconds ?? 300,
       Math.max(1, Math.floor((subject.expiresAt - options.now()) / 1000)),
     );
-    return json(200, {
+    return tokenJson({
       access_token: accessToken(subject.grant, ttlSeconds, params.purpose),
       token_type: 'bearer',
       scope: subject.grant.scope,
@@ -239,7 +266,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
     if ((await sha256(params.code_verifier ?? '')) !== code.challenge) {
       return qlikError(401, 'invalid_grant', 'code_verifier does not match the code_challenge');
     }
-    return tokenResponse({ scope: code.scope, revoked: false });
+    return tokenResponse({ scope: code.scope, revoked: false, subject: code.subject });
   }
 
   async function handle(url: URL, params: Record<string, string>, headers: Record<string, string>) {
@@ -314,8 +341,14 @@ export function createFakeTenant(options: FakeTenantOptions) {
     failNext(path: string, ...queued: Fault[]) {
       faults.set(path, [...(faults.get(path) ?? []), ...queued]);
     },
-    /** What the tenant's login page does: approves (or denies) and redirects back to the app. */
-    authorize(authorizeUrl: string, { deny = false }: { deny?: boolean } = {}): string {
+    /**
+     * What the tenant's login page does: approves (or denies) and redirects back to the app.
+     * `subject`: who signs in (default `auth0|alice`).
+     */
+    authorize(
+      authorizeUrl: string,
+      { deny = false, subject = 'auth0|alice' }: { deny?: boolean; subject?: string } = {},
+    ): string {
       const url = new URL(authorizeUrl);
       const query = url.searchParams;
       const back = new URL(query.get('redirect_uri')!);
@@ -332,6 +365,7 @@ export function createFakeTenant(options: FakeTenantOptions) {
           challenge: query.get('code_challenge')!,
           scope: query.get('scope')!,
           used: false,
+          subject,
         });
         back.searchParams.set('code', code);
       }

@@ -89,9 +89,9 @@ describe('fetch', () => {
 
   it('leaves the caller’s abort as an AbortError', async () => {
     let tenantFetch: typeof fetch = fetch;
-    // Honours signals, as a browser's fetch does.
+    // Honours signals, as a browser's fetch does: the init's, else the Request's.
     const honouring: typeof fetch = async (input, init) => {
-      init?.signal?.throwIfAborted();
+      (init?.signal ?? (input as Request).signal)?.throwIfAborted();
       return tenantFetch(input, init);
     };
     const { auth, signIn, tenant } = setup({ auth: { fetch: honouring } });

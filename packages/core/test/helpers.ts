@@ -56,15 +56,22 @@ export function setup(
   const auth = create();
 
   /** The whole round trip: signIn, the tenant's login page, back on the redirect URI. */
-  async function signIn(instance: QlikAuth = auth, opts?: Parameters<QlikAuth['signIn']>[0]) {
+  async function signIn(
+    instance: QlikAuth = auth,
+    opts?: Parameters<QlikAuth['signIn']>[0],
+    subject?: string,
+  ) {
     await instance.signIn(opts);
-    const callbackUrl = tenant.authorize(navigations.at(-1)!);
+    const callbackUrl = tenant.authorize(navigations.at(-1)!, { subject });
     history.replaceState(null, '', callbackUrl);
     return instance.handleRedirectCallback();
   }
 
   /** Starts a sign-in and returns the URL the tenant would redirect back to. */
-  async function callbackUrlFor(instance: QlikAuth = auth, opts?: { deny?: boolean }) {
+  async function callbackUrlFor(
+    instance: QlikAuth = auth,
+    opts?: { deny?: boolean; subject?: string },
+  ) {
     await instance.signIn();
     return tenant.authorize(navigations.at(-1)!, opts);
   }

@@ -63,16 +63,15 @@ describe('host', () => {
   });
 
   it('keeps an https tenant on https: plain-http endpoints in its metadata are refused', async () => {
-    const { create, tenant, callbackUrlFor } = setup();
+    const { create, tenant } = setup();
     const auth = create({
       metadata: {
         ...tenant.metadata,
         token_endpoint: tenant.metadata.token_endpoint.replace('https:', 'http:'),
       },
     });
-    const callbackUrl = await callbackUrlFor(auth);
-    const error = await rejectionOf(auth.handleRedirectCallback(callbackUrl));
-    expect(error.code).toBe('invalid_response');
+    const error = await rejectionOf(auth.signIn());
+    expect(error.code).toBe('untrusted_url');
     expect(tenant.to('/oauth/token')).toHaveLength(0);
   });
 });

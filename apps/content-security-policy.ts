@@ -1,0 +1,50 @@
+/**
+ * The Content-Security-Policy of the example apps' production builds: only the app's own scripts
+ * and styles run (no inline script, no `eval`), and the page talks to its own origin and the
+ * Qlik Cloud tenant only. Should script get injected anyway, it cannot send what it finds to
+ * another origin by `fetch`, WebSocket, an image or a form.
+ *
+ * `tenant` is what the app's `host` option says (`tenant.eu.qlikcloud.com`, or an origin).
+ * @returns the directives, and the same without the ones a `<meta>` element cannot carry
+ */
+export function contentSecurityPolicy(tenant: string): { header: string; meta: string } {
+  const origin = new URL(/^https?:\/\//.test(tenant) ? tenant : `https://${tenant}`).origin;
+  const directives = [
+    `default-src 'self'`,
+    `script-src 'self'`,
+    `style-src 'self'`,
+    // Thumbnails come from the tenant (webresource-token URLs); the favicon is a data: URL.
+    `img-src 'self' data: ${origin}`,
+    // REST calls and token requests to the tenant; the engine WebSocket (wss:, ws: for http).
+    `connect-src 'self' ${origin} ${origin.replace(/^http/, 'ws')}`,
+    `object-src 'none'`,
+    `base-uri 'none'`,
+    `form-action 'self'`,
+  ];
+  const meta = directives.join('; ');
+  // Only a header can forbid framing (clickjacking): a <meta> policy ignores frame-ancestors.
+  return { header: `${meta}; frame-ancestors 'none'`, meta };
+}
+
+/**
+ * A Vite plugin that writes the policy into the built `index.html` as a `<meta>` element, so a
+ * static host (which serves files and sets no header) still delivers it. Not in development:
+ * Vite's dev server injects inline scripts of its own.
+ */
+export function contentSecurityPolicyMeta(tenant: string) {
+  // Typed by shape (this file is shared by both apps and sees no `vite` of its own).
+  return {
+    name: 'content-security-policy',
+    apply: 'build' as const,
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: {
+          'http-equiv': 'Content-Security-Policy',
+          content: contentSecurityPolicy(tenant).meta,
+        },
+        injectTo: 'head-prepend' as const,
+      },
+    ],
+  };
+}

@@ -3,7 +3,8 @@ import { libraryConfig } from '../../scripts/tsup-library.mjs';
 
 export default defineConfig(
   libraryConfig({
-    entry: { index: 'src/index.ts' },
+    // `qlik-api`: the auth module for @qlik/api (an optional peer), kept out of the main entry.
+    entry: { index: 'src/index.ts', 'qlik-api': 'src/qlik-api.ts' },
     extra: [
       {
         // For pages without a bundler: one file with oauth4webapi and idb-keyval inlined, as an

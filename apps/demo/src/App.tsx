@@ -69,7 +69,7 @@ export function App() {
       </main>
       <footer className="footer">
         <span>
-          Built with <code>@qlik-auth/react</code>, Vite and enigma.js.
+          Built with <code>@qlik-auth/react</code>, <code>@qlik/api</code> and Vite.
         </span>
         <span className="muted">
           No token is ever stored in localStorage, sessionStorage or cookies.

@@ -1,53 +1,27 @@
-import enigma from 'enigma.js';
-import schema from 'enigma.js/schemas/12.2015.0.json';
-import type { QlikAuth } from '@qlik-auth/react';
+import { qix } from '@qlik/api';
+import type { NxAppLayout } from '@qlik/api/qix';
 
-/** The part of the QIX Global interface the demo calls. */
-interface Global extends EnigmaJS.QixObject {
-  openDoc(appId: string): Promise<Doc>;
-  engineVersion(): Promise<{ qComponentVersion: string }>;
-}
-
-/** The part of the QIX Doc interface the demo calls. */
-interface Doc extends EnigmaJS.QixObject {
-  getAppLayout(): Promise<AppLayout>;
-}
-
-/** What `GetAppLayout` returns (the fields the demo shows; the engine sends more). */
-export interface AppLayout {
-  qTitle: string;
-  qFileName?: string;
-  qLastReloadTime?: string;
-  qHasScript?: boolean;
-  qHasData?: boolean;
-  qLocaleInfo?: Record<string, unknown>;
-  qMeta?: { privileges?: string[] };
-  [key: string]: unknown;
-}
+/** What `GetAppLayout` returns. */
+export type AppLayout = NxAppLayout;
 
 export interface OpenedApp {
   layout: AppLayout;
   engineVersion: string;
-  /** The engine URL with its websocket-purpose token masked, for display. */
-  url: string;
   close(): Promise<void>;
 }
 
 /**
- * Opens an app over the engine WebSocket: `auth.webSocketUrl(appId)` gives the URL with a
- * websocket-purpose token (RFC 8693), enigma.js speaks QIX JSON-RPC over it.
+ * Opens an app over the engine WebSocket with @qlik/api's `qix.openAppSession`; the socket URL
+ * carries a websocket-purpose token (RFC 8693) that `qlikApiAuthModule` takes from the session.
  */
-export async function openApp(auth: QlikAuth, appId: string): Promise<OpenedApp> {
-  const url = await auth.webSocketUrl(appId);
-  const session = enigma.create({ schema, url, createSocket: (target) => new WebSocket(target) });
+export async function openApp(appId: string): Promise<OpenedApp> {
+  const session = qix.openAppSession({ appId });
   try {
-    const global = await session.open<Global>();
-    const doc = await global.openDoc(appId);
-    const [layout, version] = await Promise.all([doc.getAppLayout(), global.engineVersion()]);
+    const doc = await session.getDoc();
+    const [layout, version] = await Promise.all([doc.getAppLayout(), doc.global.engineVersion()]);
     return {
       layout,
-      engineVersion: version.qComponentVersion,
-      url: url.replace(/accessToken=[^&]+/, 'accessToken=••••••'),
+      engineVersion: version.qComponentVersion ?? '',
       close: () => session.close(),
     };
   } catch (error) {

@@ -49,14 +49,3 @@ export function codeOf(error: unknown): string {
   if (typeof status === 'number') return `http_${status}`;
   return 'error';
 }
-
-/** A failed tenant API answer, with its status and Qlik `errors[]`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly qlikErrors: { code?: string; title?: string; detail?: string }[] = [],
-  ) {
-    super(qlikErrors[0]?.detail ?? qlikErrors[0]?.title ?? `HTTP ${status}`);
-    this.name = 'ApiError';
-  }
-}

@@ -5,10 +5,13 @@ import { App } from './App.js';
 import { config } from './config.js';
 import { ErrorLogProvider } from './errors.js';
 import { go } from './route.js';
+import { connectQlikApi } from './tenant.js';
 import './styles.css';
 
 // One instance for the page; the provider finishes the sign-in when the tenant redirects back.
 const auth = createQlikAuth(config);
+// @qlik/api (the user, the apps, the engine) runs on this instance's session.
+connectQlikApi(auth);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

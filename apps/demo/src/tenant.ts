@@ -1,57 +1,58 @@
 import { useEffect, useState } from 'react';
+import { qlikApiAuthModule } from '@qlik-auth/core/qlik-api';
 import { useQlikAuth, type QlikAuth } from '@qlik-auth/react';
-import { ApiError, useErrorLog } from './errors.js';
+import { auth as qlikApi } from '@qlik/api';
+import type { ItemResultResponseBody } from '@qlik/api/items';
+import { config } from './config.js';
+import { useErrorLog } from './errors.js';
 
-/** `auth.fetch` (Bearer, tenant-relative) returning JSON, or an ApiError with Qlik's errors[]. */
-export async function getJson<T>(auth: QlikAuth, path: string): Promise<T> {
-  const response = await auth.fetch(path, { headers: { accept: 'application/json' } });
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, body?.errors);
-  return body as T;
+/**
+ * Runs Qlik's own API client, @qlik/api, on the demo's session: its REST calls, engine sessions
+ * and web resource URLs take their tokens from `auth` (refreshed ahead of expiry, once for all
+ * tabs, with typed errors) through `qlikApiAuthModule`. Called once, with the page's instance.
+ */
+export function connectQlikApi(auth: QlikAuth): void {
+  qlikApi.registerAuthModule('qlik-auth', qlikApiAuthModule(auth));
+  qlikApi.setDefaultHostConfig({ host: config.host, authType: 'qlik-auth' });
 }
 
-/** The user as `/api/v1/users/me` describes them. */
-export interface TenantUser {
-  id: string;
-  tenantId: string;
-  subject: string;
-  name: string;
-  email: string;
-  status: string;
-  roles?: string[];
-}
+/** An item of `items.getItems({ resourceType: 'app' })`. */
+export type AppItem = ItemResultResponseBody;
 
-/** An item of `/api/v1/items?resourceType=app`. */
-export interface AppItem {
-  id: string;
-  resourceId: string;
-  name: string;
-  description?: string;
-  thumbnail?: string;
-}
+/**
+ * The app's thumbnail URL: `links.thumbnail` as Qlik Cloud sends it, or the emulator's
+ * top-level `thumbnail`.
+ */
+export const thumbnailOf = (item: AppItem): string | undefined =>
+  item.links?.thumbnail?.href ?? (item as { thumbnail?: string }).thumbnail;
 
 type Loadable<T> =
   { state: 'loading' } | { state: 'ready'; data: T } | { state: 'failed'; error: unknown };
 
-/** GETs a tenant path as JSON once signed in; failures go to the errors panel too. */
-export function useTenantJson<T>(path: string): Loadable<T> {
-  const { auth, status } = useQlikAuth();
+/**
+ * Loads tenant data with @qlik/api once signed in (again when `key` changes); failures go to the
+ * errors panel too. `load` is read when `key` changes, not on every render.
+ */
+export function useTenantData<T>(key: string, load: () => Promise<T>): Loadable<T> {
+  const { status } = useQlikAuth();
   const { report } = useErrorLog();
-  const [result, setResult] = useState<{ path: string; value: Loadable<T> }>();
+  const [result, setResult] = useState<{ key: string; value: Loadable<T> }>();
+  const [loader] = useState(() => ({ load }));
+  loader.load = load;
   useEffect(() => {
     if (status !== 'signedIn') return;
     let current = true;
-    getJson<T>(auth, path).then(
-      (data) => current && setResult({ path, value: { state: 'ready', data } }),
+    loader.load().then(
+      (data) => current && setResult({ key, value: { state: 'ready', data } }),
       (error: unknown) => {
         if (!current) return;
-        setResult({ path, value: { state: 'failed', error } });
-        report(`GET ${path}`, error);
+        setResult({ key, value: { state: 'failed', error } });
+        report(key, error);
       },
     );
     return () => {
       current = false;
     };
-  }, [auth, status, path, report]);
-  return result?.path === path ? result.value : { state: 'loading' };
+  }, [status, key, loader, report]);
+  return result?.key === key ? result.value : { state: 'loading' };
 }

@@ -1,87 +1,79 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Hono } from 'hono';
+import { botUser } from './bot-user.js';
 import { apiError } from './errors.js';
-import { bearer, methodNotAllowed, safeDecode, sendJson } from './http.js';
+import { bearer, methodNotAllowed, safeDecode } from './http.js';
+import { clientCors } from './middleware.js';
 import { thumbnailSvg } from './thumbnail.js';
-import type { Context } from './context.js';
+import type { Ctx, Env, Shared } from './context.js';
 
-/** What a signed-in app reads from a tenant: `/api/v1/users/me`, `/api/v1/items`, app thumbnails. */
-export function createApiRoutes(ctx: Context) {
-  const { tenant, issuerOf, cors } = ctx;
+/**
+ * What a signed-in app reads from a tenant: `/api/v1/users/me`, `/api/v1/items`, app
+ * thumbnails. Mounted at `/api/v1`.
+ */
+export function createApiRoutes(shared: Shared): Hono<Env> {
+  const { tenant, issuerOf } = shared;
 
-  async function requireUserToken(req: IncomingMessage) {
-    const value = bearer(req);
+  async function requireUserToken(c: Ctx) {
+    const value = bearer(c);
     const record = value ? await tenant.verifyAccessToken(value, undefined) : undefined;
     if (!record)
       throw apiError(401, 'HTTP-401', 'Unauthorized', 'a valid Bearer access token is required');
     return record;
   }
 
-  /** `/api/v1/...`: what a signed-in app reads. */
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname;
-    const thumbnail = /^\/api\/v1\/apps\/([^/]+)\/media\/thumbnail$/.exec(path);
-    if (thumbnail) {
-      if (req.method !== 'GET') methodNotAllowed('GET');
-      const value = url.searchParams.get('accessToken') ?? bearer(req);
+  return new Hono<Env>()
+    .use('*', clientCors(shared, ['GET']))
+    .get('/apps/:appId/media/thumbnail', async (c) => {
+      const value = c.req.query('accessToken') ?? bearer(c);
       // Only a webresource-purpose token opens a web resource.
       const record = value ? await tenant.verifyAccessToken(value, 'webresource') : undefined;
       if (!record)
         throw apiError(401, 'HTTP-401', 'Unauthorized', 'a webresource accessToken is required');
-      const app = tenant.config.apps.find((a) => a.id === safeDecode(thumbnail[1]!));
+      const raw = /^\/api\/v1\/apps\/([^/]+)\//.exec(new URL(c.req.url).pathname)?.[1] ?? '';
+      const app = tenant.config.apps.find((a) => a.id === safeDecode(raw));
       if (!app) throw apiError(404, 'HTTP-404', 'Not found', 'no such app');
-      const svg = thumbnailSvg(app);
-      res.writeHead(200, {
-        ...cors(req),
+      return c.body(thumbnailSvg(app), 200, {
         'content-type': 'image/svg+xml',
         'cache-control': 'private, max-age=60',
-        'content-length': Buffer.byteLength(svg),
       });
-      res.end(svg);
-      return;
-    }
-    if (req.method !== 'GET') methodNotAllowed('GET');
-    const record = await requireUserToken(req);
-    if (path === '/api/v1/users/me') {
-      const user = record.userId ? tenant.user(record.userId) : undefined;
+    })
+    .get('/users/me', async (c) => {
+      const record = await requireUserToken(c);
+      // A client_credentials token acts as the client's bot user, as on Qlik Cloud.
+      if (!record.userId) return c.json(botUser(tenant.tenantId, { clientId: record.clientId }));
+      const user = tenant.user(record.userId);
       if (!user) throw apiError(404, 'HTTP-404', 'Not found', 'the token has no user');
-      return sendJson(
-        res,
-        200,
-        {
-          id: user.id,
-          tenantId: tenant.tenantId,
-          subject: user.subject,
-          name: user.name,
-          email: user.email,
-          status: 'active',
-          roles: ['TenantAdmin'],
-        },
-        cors(req),
-      );
-    }
-    if (path === '/api/v1/items') {
+      return c.json({
+        id: user.id,
+        tenantId: tenant.tenantId,
+        subject: user.subject,
+        name: user.name,
+        email: user.email,
+        status: 'active',
+        roles: ['TenantAdmin'],
+      });
+    })
+    .get('/items', async (c) => {
+      await requireUserToken(c);
+      const url = new URL(c.req.url);
       const type = url.searchParams.get('resourceType');
       const apps = type === null || type === 'app' ? tenant.config.apps : [];
-      const origin = issuerOf(req);
-      return sendJson(
-        res,
-        200,
-        {
-          data: apps.map((app) => ({
-            id: `item-${app.id}`,
-            resourceId: app.id,
-            resourceType: 'app',
-            name: app.name,
-            description: app.description ?? '',
-            thumbnail: `${origin}/api/v1/apps/${app.id}/media/thumbnail`,
-          })),
-          links: { self: { href: `${origin}${path}${url.search}` } },
-        },
-        cors(req),
-      );
-    }
-    throw apiError(404, 'HTTP-404', 'Not found', `no API at ${path}`);
-  }
-
-  return { api };
+      const origin = issuerOf(c);
+      return c.json({
+        data: apps.map((app) => ({
+          id: `item-${app.id}`,
+          resourceId: app.id,
+          resourceType: 'app',
+          name: app.name,
+          description: app.description ?? '',
+          thumbnail: `${origin}/api/v1/apps/${app.id}/media/thumbnail`,
+        })),
+        links: { self: { href: `${origin}${url.pathname}${url.search}` } },
+      });
+    })
+    .get('*', async (c) => {
+      await requireUserToken(c);
+      throw apiError(404, 'HTTP-404', 'Not found', `no API at ${new URL(c.req.url).pathname}`);
+    })
+    .all('*', () => methodNotAllowed('GET'));
 }

@@ -1,6 +1,7 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
-import { cookie, readParams, redirect, sendHtml, stringParam } from './http.js';
+import { methodNotAllowed, readParams, stringParam } from './http.js';
 import { loginPage, type LoginPageInput } from './login-page.js';
 import {
   DEFAULT_CLIENT_SCOPES,
@@ -8,28 +9,31 @@ import {
   type LoginSession,
   type PendingAuthorization,
 } from './tenant.js';
-import type { Context } from './context.js';
+import type { Ctx, Env, Shared } from './context.js';
 
 const SESSION_COOKIE = 'qlik_emulator_session';
 const PENDING_TTL_MS = 10 * 60 * 1000;
 
-/** The authorization endpoint and its login page (RFC 6749 section 4.1, RFC 7636). */
-export function createAuthorizeRoutes(ctx: Context) {
-  const { tenant, issuerOf } = ctx;
+/**
+ * The authorization endpoint and its login page (RFC 6749 section 4.1, RFC 7636), mounted at
+ * `/oauth/authorize`.
+ */
+export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
+  const { tenant, issuerOf } = shared;
 
-  function sessionOf(req: IncomingMessage): LoginSession | undefined {
-    const id = cookie(req, SESSION_COOKIE);
+  function sessionOf(c: Ctx): LoginSession | undefined {
+    const id = getCookie(c, SESSION_COOKIE);
     return id ? tenant.sessions.get(id) : undefined;
   }
 
   /** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
   function errorRedirect(
-    res: ServerResponse,
+    c: Ctx,
     redirectUri: string,
     state: string | undefined,
     name: OAuthErrorName,
     detail: string,
-  ): void {
+  ): Response {
     const { entry } = oauthError(400, name, detail);
     const target = new URL(redirectUri);
     target.searchParams.set('error', rfcErrorName(name));
@@ -37,27 +41,24 @@ export function createAuthorizeRoutes(ctx: Context) {
     target.searchParams.set('error_code', entry.code);
     target.searchParams.set('error_detail', detail);
     if (state !== undefined) target.searchParams.set('state', state);
-    redirect(res, target.href);
+    return c.redirect(target.href, 302);
   }
 
   function completeAuthorization(
-    res: ServerResponse,
+    c: Ctx,
     pending: PendingAuthorization,
     session: LoginSession,
-    headers: Record<string, string> = {},
-  ): void {
+  ): Response {
     session.consented.add(pending.clientId);
     const code = tenant.issueCode(pending, session);
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
     target.searchParams.set('state', pending.state);
-    redirect(res, target.href, headers);
+    return c.redirect(target.href, 302);
   }
 
-  function startSession(userId: string): {
-    session: LoginSession;
-    headers: Record<string, string>;
-  } {
+  /** A new sign-in at the tenant: the session and its cookie. */
+  function startSession(c: Ctx, userId: string): LoginSession {
     const session: LoginSession = {
       id: randomId(24),
       userId,
@@ -65,22 +66,18 @@ export function createAuthorizeRoutes(ctx: Context) {
       consented: new Set(),
     };
     tenant.sessions.set(session.id, session);
-    return {
-      session,
-      headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax` },
-    };
+    setCookie(c, SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'Lax' });
+    return session;
   }
 
   /** The login (or consent) page of an authorization request waiting in `tenant.pending`. */
   function showLoginPage(
-    res: ServerResponse,
-    status: number,
+    c: Ctx,
+    status: 200 | 400,
     pending: PendingAuthorization,
     shown: Pick<LoginPageInput, 'selected' | 'consentFor' | 'message'>,
-  ): void {
-    sendHtml(
-      res,
-      status,
+  ): Response {
+    return c.html(
       loginPage({
         transaction: pending.id,
         clientId: pending.clientId,
@@ -88,12 +85,13 @@ export function createAuthorizeRoutes(ctx: Context) {
         users: tenant.config.users,
         ...shown,
       }),
+      status,
     );
   }
 
   /** GET /oauth/authorize */
-  function authorize(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const query = url.searchParams;
+  function authorize(c: Ctx): Response {
+    const query = new URL(c.req.url).searchParams;
     const repeated = [...new Set(query.keys())].filter((key) => query.getAll(key).length > 1);
     for (const key of ['client_id', 'redirect_uri']) {
       if (repeated.includes(key))
@@ -107,7 +105,7 @@ export function createAuthorizeRoutes(ctx: Context) {
     if (!rawRedirect) throw oauthError(400, 'invalid_request', 'redirect_uri is required');
     let redirectUri: string;
     try {
-      redirectUri = new URL(rawRedirect, issuerOf(req)).href;
+      redirectUri = new URL(rawRedirect, issuerOf(c)).href;
     } catch {
       throw oauthError(400, 'invalid_request', 'redirect_uri is not a URL');
     }
@@ -117,7 +115,7 @@ export function createAuthorizeRoutes(ctx: Context) {
     // A repeated state cannot be echoed back faithfully, so it is left out of the error redirect.
     const state = repeated.includes('state') ? undefined : (query.get('state') ?? undefined);
     const fail = (name: OAuthErrorName, detail: string) =>
-      errorRedirect(res, redirectUri, state, name, detail);
+      errorRedirect(c, redirectUri, state, name, detail);
 
     // RFC 6749 section 4.1.2.1: a repeated parameter is an invalid_request, redirected like the rest.
     if (repeated.length) return fail('invalid_request', `parameter ${repeated[0]} is repeated`);
@@ -162,7 +160,7 @@ export function createAuthorizeRoutes(ctx: Context) {
       ...(loginHint ? { loginHint } : {}),
     };
 
-    let session = sessionOf(req);
+    let session = sessionOf(c);
     if (session && !tenant.user(session.userId)) session = undefined;
     const fresh =
       session !== undefined &&
@@ -176,30 +174,29 @@ export function createAuthorizeRoutes(ctx: Context) {
         return fail('login_required', 'the signed-in user is not the hinted one');
       if (!session.consented.has(client.clientId))
         return fail('consent_required', 'the user has not consented');
-      return completeAuthorization(res, pending, session);
+      return completeAuthorization(c, pending, session);
     }
     if (session && fresh && sessionMatchesHint && prompt !== 'login') {
       if (prompt !== 'consent' && session.consented.has(client.clientId)) {
-        return completeAuthorization(res, pending, session);
+        return completeAuthorization(c, pending, session);
       }
-      if (tenant.config.autoApprove) return completeAuthorization(res, pending, session);
+      if (tenant.config.autoApprove) return completeAuthorization(c, pending, session);
       pending.consentOnly = true;
       tenant.pending.set(pending.id, pending);
-      return showLoginPage(res, 200, pending, { consentFor: tenant.user(session.userId)! });
+      return showLoginPage(c, 200, pending, { consentFor: tenant.user(session.userId)! });
     }
     if (tenant.config.autoApprove) {
       const user =
         hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
-      const { session: created, headers } = startSession(user.id);
-      return completeAuthorization(res, pending, created, headers);
+      return completeAuthorization(c, pending, startSession(c, user.id));
     }
     tenant.pending.set(pending.id, pending);
-    showLoginPage(res, 200, pending, { selected: hinted?.id ?? session?.userId ?? '' });
+    return showLoginPage(c, 200, pending, { selected: hinted?.id ?? session?.userId ?? '' });
   }
 
   /** POST /oauth/authorize/login: the login page's form. */
-  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const params = await readParams(req);
+  async function login(c: Ctx): Promise<Response> {
+    const params = await readParams(c);
     const id = stringParam(params, 'transaction');
     const pending = id ? tenant.pending.get(id) : undefined;
     if (!pending || pending.expiresAt <= tenant.now()) {
@@ -210,11 +207,11 @@ export function createAuthorizeRoutes(ctx: Context) {
         'the sign-in transaction is unknown or has expired; start again',
       );
     }
-    const page = (message: string) => showLoginPage(res, 400, pending, { message });
+    const page = (message: string) => showLoginPage(c, 400, pending, { message });
     if (stringParam(params, 'action') === 'deny') {
       tenant.pending.delete(pending.id);
       return errorRedirect(
-        res,
+        c,
         pending.redirectUri,
         pending.state,
         'access_denied',
@@ -238,7 +235,7 @@ export function createAuthorizeRoutes(ctx: Context) {
     tenant.pending.delete(pending.id);
     if (user.disabled) {
       return errorRedirect(
-        res,
+        c,
         pending.redirectUri,
         pending.state,
         'access_denied',
@@ -247,13 +244,16 @@ export function createAuthorizeRoutes(ctx: Context) {
     }
     // Only a consent page keeps the current session; a login page is a new sign-in, so a new
     // session (and a new auth_time, which max_age checks) starts.
-    const current = sessionOf(req);
+    const current = sessionOf(c);
     if (current && current.userId === user.id && pending.consentOnly) {
-      return completeAuthorization(res, pending, current);
+      return completeAuthorization(c, pending, current);
     }
-    const { session, headers } = startSession(user.id);
-    completeAuthorization(res, pending, session, headers);
+    return completeAuthorization(c, pending, startSession(c, user.id));
   }
 
-  return { authorize, login };
+  return new Hono<Env>()
+    .get('/', authorize)
+    .post('/login', login)
+    .all('/', () => methodNotAllowed('GET'))
+    .all('/login', () => methodNotAllowed('POST'));
 }

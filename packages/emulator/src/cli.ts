@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from './config.js';
+import { ConfigError } from './config.js';
+import { loadConfigFile } from './config-file.js';
 import { startEmulator } from './server.js';
 
 const usage = `Usage: qlik-auth-emulator [--port 8787] [--config file.json] [--no-controls]

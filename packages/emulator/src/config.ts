@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 /** An OAuth client registered on the emulated tenant. */
 export interface ClientConfig {
   clientId: string;
@@ -23,11 +21,20 @@ export interface UserConfig {
   disabled?: boolean;
 }
 
+/** A sheet of an app, as the engine lists it to @qlik/api's `getSheetList()`. */
+export interface SheetConfig {
+  id: string;
+  title: string;
+  description?: string;
+}
+
 /** An app the tenant lists in `/api/v1/items` and serves over the engine socket. */
 export interface AppConfig {
   id: string;
   name: string;
   description?: string;
+  /** The app's sheets; an app without any gets two stock sheets. */
+  sheets?: SheetConfig[];
 }
 
 /** Every setting of the emulated tenant. All optional in a config file. */
@@ -214,25 +221,17 @@ export function resolveConfig(input: unknown): EmulatorConfig {
         isObject(raw) && typeof raw.id === 'string' && typeof raw.name === 'string',
         `apps[${i}] needs an id and a name`,
       );
+      check(
+        raw.sheets === undefined ||
+          (Array.isArray(raw.sheets) &&
+            raw.sheets.every(
+              (sheet) =>
+                isObject(sheet) && typeof sheet.id === 'string' && typeof sheet.title === 'string',
+            )),
+        `apps[${i}].sheets must be objects with an id and a title`,
+      );
       return raw as unknown as AppConfig;
     });
   }
   return config;
-}
-
-/** Reads and validates a JSON config file. */
-export async function loadConfigFile(path: string): Promise<EmulatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return resolveConfig(parsed);
 }

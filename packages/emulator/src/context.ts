@@ -1,33 +1,45 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorConfig } from './config.js';
-import type { Control } from './control.js';
+import type { Context as HonoContext } from 'hono';
+import type { Control, RequestLogEntry } from './control.js';
 import type { Tenant } from './tenant.js';
 
-/** Options of {@link startEmulator}. */
-export interface EmulatorOptions {
-  /** TCP port; 0 picks a free one. Default 8787. */
-  port?: number;
-  /** Loopback address to listen on. Default 127.0.0.1 (and ::1 when available). */
-  host?: string;
-  /** A full config, a partial one merged over the defaults, or nothing for the defaults. */
-  config?: Partial<EmulatorConfig> | EmulatorConfig;
-  /** Serve the `/__emulator/` control API. Default true. */
-  controls?: boolean;
-  /** Clock in epoch milliseconds, for tests. */
+/**
+ * Options of {@link createTenant} that are not part of the tenant's config: the clock, the random
+ * source of fault probabilities, and whether the control API is served.
+ */
+export interface TenantOptions {
+  /**
+   * The tenant's clock in epoch milliseconds. Every expiry decision (codes, access, purpose and
+   * refresh tokens, sign-in transactions, `max_age`) and the JWT `iat`/`exp` claims read it, so a
+   * test with a fake clock (`vi.useFakeTimers()`, or a hand-moved counter) controls token
+   * lifetimes. Default `Date.now`.
+   */
   now?: () => number;
-  /** Random source for fault probabilities, for tests. */
+  /** Random source in [0, 1) for fault `probability`, for deterministic tests. Default `Math.random`. */
   random?: () => number;
+  /** Serve the `/__emulator/` control API over HTTP. The control methods work either way. Default true. */
+  controls?: boolean;
 }
 
-/** What every route module of one emulator shares. */
-export interface Context {
+/** What the handler keeps per request in Hono's context. */
+export interface Env {
+  Variables: {
+    /** The request log entry of this request (absent for control API requests). */
+    entry?: RequestLogEntry;
+  };
+}
+
+/** Hono's context of one request to the tenant. */
+export type Ctx = HonoContext<Env>;
+
+/** What every router of one tenant shares. */
+export interface Shared {
   tenant: Tenant;
   control: Control;
-  options: EmulatorOptions;
+  options: TenantOptions;
+  /** The config the tenant was created with, restored by a reset. */
+  initialConfig: unknown;
   /** The issuer is the origin the client used, so `localhost` and `127.0.0.1` both validate. */
-  issuerOf(req: IncomingMessage): string;
-  /** CORS headers for the token, revoke and API paths: only the registered clients' origins. */
-  cors(req: IncomingMessage): Record<string, string>;
-  /** Answers a CORS preflight, or refuses an origin that is not allowed. */
-  preflight(req: IncomingMessage, res: ServerResponse, methods: string): void;
+  issuerOf(c: Ctx): string;
+  /** Whether a browser origin belongs to a registered client. */
+  allowedOrigin(origin: string | undefined): boolean;
 }

@@ -1,106 +1,220 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { RUNTIME_SETTINGS, resolveConfig, validateSetting } from './config.js';
-import { parseFault } from './control.js';
+import { Hono } from 'hono';
+import {
+  RUNTIME_SETTINGS,
+  resolveConfig,
+  validateSetting,
+  type EmulatorConfig,
+  type UserConfig,
+} from './config.js';
+import { parseFault, type Fault, type RequestLogEntry } from './control.js';
 import { apiError } from './errors.js';
-import { methodNotAllowed, readText, safeDecode, sendJson } from './http.js';
-import type { Context } from './context.js';
+import { methodNotAllowed } from './http.js';
+import type { Ctx, Env, Shared } from './context.js';
+
+/** The settings that may change while the tenant runs (see {@link TenantControls.configure}). */
+export type RuntimeSettings = Pick<EmulatorConfig, (typeof RUNTIME_SETTINGS)[number]>;
+
+/** What a fault may say when it is added; the tenant gives it its `id` and counts its `hits`. */
+export type FaultInput = Omit<Fault, 'id' | 'hits'>;
+
+/** The tenant's counters: what it issued and refused since it started or was reset. */
+export interface TenantStats {
+  /** Access tokens issued (purpose tokens included). */
+  tokensIssued: number;
+  /** Successful refresh grants. */
+  refreshes: number;
+  /** Rotated-out refresh tokens presented again (each revoked its grant). */
+  reuseDetections: number;
+  /** Successful revocations (RFC 7009). */
+  revocations: number;
+}
+
+/**
+ * The control operations of a tenant, as methods. The `/__emulator/` HTTP control API calls the
+ * same ones. Failures throw an `Error` whose `status` is the HTTP status the control API answers
+ * with (404 for an unknown user or fault, 400 for an invalid setting or fault).
+ */
+export interface TenantControls {
+  /** The request log, oldest first (paths and metadata only; never tokens, bodies or queries). */
+  requests(): RequestLogEntry[];
+  /** Empties the request log. */
+  clearRequests(): void;
+  /** The tenant's counters. */
+  stats(): TenantStats;
+  /** The tenant's whole current config (clients, users, apps and settings); a copy. */
+  config(): EmulatorConfig;
+  /**
+   * Changes settings at run time (token lifetimes, `autoApprove`, rotation, ...) and returns the
+   * resulting config. Validated like a config file; nothing changes when one value is invalid.
+   */
+  configure(changes: Partial<RuntimeSettings>): EmulatorConfig;
+  /** Adds a fault (status, delay or dropped connection) on a path; returns it with its `id`. */
+  addFault(fault: FaultInput): Fault;
+  /** The faults in force, with how often each has hit. */
+  faults(): Fault[];
+  /** Removes one fault; false when there is no fault with that id. */
+  removeFault(id: string): boolean;
+  /** Removes every fault. */
+  clearFaults(): void;
+  /**
+   * Forgets every session, code, token and grant, the request log, the faults and the counters,
+   * and restores the config the tenant was created with. Signing keys stay.
+   */
+  reset(): void;
+  /** Revokes every grant of a user (as an administrator would); returns how many. */
+  revokeUser(userId: string): number;
+  /** Disables a user: their tokens stop working and they cannot sign in or refresh. */
+  disableUser(userId: string): UserConfig;
+  /** Enables a disabled user again. */
+  enableUser(userId: string): UserConfig;
+  /**
+   * Makes the user's current access tokens (and purpose tokens) expired now, so the next API call
+   * with one gets 401 and a client must refresh; the refresh tokens keep working. Returns how
+   * many tokens it expired.
+   */
+  expireSession(userId: string): number;
+}
+
+/** Builds the control operations of one tenant. */
+export function createControls(shared: Shared): TenantControls {
+  const { tenant, control } = shared;
+  const userOrThrow = (userId: string): UserConfig => {
+    const user = tenant.user(userId);
+    if (!user) throw apiError(404, 'HTTP-404', 'Not found', `no such user: ${userId}`);
+    return user;
+  };
+  const copy = <T>(value: T): T => structuredClone(value);
+  return {
+    requests: () => copy(control.log),
+    clearRequests: () => void (control.log.length = 0),
+    stats: () => ({ ...tenant.stats }),
+    config: () => copy(tenant.config),
+    configure(changes) {
+      if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+        throw apiError(400, 'EMULATOR-3', 'Invalid config', 'send a JSON object');
+      }
+      const updates: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(changes)) {
+        if (!(RUNTIME_SETTINGS as readonly string[]).includes(key)) {
+          throw apiError(400, 'EMULATOR-3', 'Invalid config', `${key} cannot change at run time`);
+        }
+        try {
+          updates[key] = validateSetting(key as (typeof RUNTIME_SETTINGS)[number], value);
+        } catch (error) {
+          throw apiError(400, 'EMULATOR-3', 'Invalid config', (error as Error).message);
+        }
+      }
+      Object.assign(tenant.config, updates);
+      return copy(tenant.config);
+    },
+    addFault(input) {
+      const fault = parseFault(input);
+      control.faults.push(fault);
+      return { ...fault };
+    },
+    faults: () => control.faults.map((fault) => ({ ...fault })),
+    removeFault(id) {
+      const before = control.faults.length;
+      control.faults = control.faults.filter((fault) => fault.id !== id);
+      return control.faults.length !== before;
+    },
+    clearFaults: () => void (control.faults = []),
+    reset() {
+      tenant.reset(resolveConfig(shared.initialConfig));
+      control.reset();
+    },
+    revokeUser: (userId) => tenant.revokeUser(userOrThrow(userId).id),
+    disableUser(userId) {
+      const user = userOrThrow(userId);
+      user.disabled = true;
+      return { ...user };
+    },
+    enableUser(userId) {
+      const user = userOrThrow(userId);
+      user.disabled = false;
+      return { ...user };
+    },
+    expireSession: (userId) => tenant.expireUserTokens(userOrThrow(userId).id),
+  };
+}
 
 /** The `/__emulator/` control API that tests use to inspect and bend the tenant. */
-export function createControlRoutes(ctx: Context) {
-  const { tenant, control, options } = ctx;
-  const initialConfig = () => resolveConfig(options.config ?? {});
-
-  /** `/__emulator/...`: the control API for tests. */
-  async function controlApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname.slice('/__emulator'.length);
-    const method = req.method ?? 'GET';
-    const body = async (): Promise<unknown> => {
-      const text = await readText(req);
-      if (!text) return {};
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw apiError(400, 'EMULATOR-2', 'Invalid JSON', 'the body is not valid JSON');
-      }
-    };
-    const open = { 'access-control-allow-origin': '*' };
-    if (path === '/requests') {
-      if (method === 'GET') return sendJson(res, 200, { data: control.log }, open);
-      if (method === 'DELETE') {
-        control.log.length = 0;
-        return sendJson(res, 200, { data: [] }, open);
-      }
-      methodNotAllowed('GET, DELETE');
+export function createControlRoutes(controls: TenantControls): Hono<Env> {
+  const body = async (c: Ctx): Promise<unknown> => {
+    const text = await c.req.text();
+    if (!text) return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw apiError(400, 'EMULATOR-2', 'Invalid JSON', 'the body is not valid JSON');
     }
-    if (path === '/stats') {
-      if (method !== 'GET') methodNotAllowed('GET');
-      return sendJson(res, 200, { ...tenant.stats }, open);
-    }
-    if (path === '/config') {
-      if (method === 'GET') return sendJson(res, 200, tenant.config, open);
-      if (method === 'PATCH') {
-        const changes = await body();
-        if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
-          throw apiError(400, 'EMULATOR-3', 'Invalid config', 'send a JSON object');
-        }
-        const updates: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(changes)) {
-          if (!(RUNTIME_SETTINGS as readonly string[]).includes(key)) {
-            throw apiError(400, 'EMULATOR-3', 'Invalid config', `${key} cannot change at run time`);
-          }
-          try {
-            updates[key] = validateSetting(key as (typeof RUNTIME_SETTINGS)[number], value);
-          } catch (error) {
-            throw apiError(400, 'EMULATOR-3', 'Invalid config', (error as Error).message);
-          }
-        }
-        Object.assign(tenant.config, updates);
-        return sendJson(res, 200, tenant.config, open);
-      }
-      methodNotAllowed('GET, PATCH');
-    }
-    if (path === '/faults') {
-      if (method === 'GET') return sendJson(res, 200, { data: control.faults }, open);
-      if (method === 'POST') {
-        const fault = parseFault(await body());
-        control.faults.push(fault);
-        return sendJson(res, 201, fault, open);
-      }
-      if (method === 'DELETE') {
-        control.faults = [];
-        return sendJson(res, 200, { data: [] }, open);
-      }
-      methodNotAllowed('GET, POST, DELETE');
-    }
-    const faultId = /^\/faults\/([^/]+)$/.exec(path)?.[1];
-    if (faultId) {
-      if (method !== 'DELETE') methodNotAllowed('DELETE');
-      const before = control.faults.length;
-      control.faults = control.faults.filter((f) => f.id !== faultId);
-      if (control.faults.length === before)
+  };
+  // Hono decodes the path parameter (and leaves a malformed escape as it is: no such user).
+  const userId = (c: Ctx) => c.req.param('userId') ?? '';
+  const open = { 'access-control-allow-origin': '*' };
+  const app = new Hono<Env>();
+  app.options('*', (c) =>
+    c.body(null, 204, {
+      ...open,
+      'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+      'access-control-allow-headers': 'content-type',
+    }),
+  );
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('access-control-allow-origin', '*');
+  });
+  app
+    .get('/requests', (c) => c.json({ data: controls.requests() }))
+    .delete('/requests', (c) => {
+      controls.clearRequests();
+      return c.json({ data: [] });
+    })
+    .all('/requests', () => methodNotAllowed('GET, DELETE'));
+  app.get('/stats', (c) => c.json(controls.stats())).all('/stats', () => methodNotAllowed('GET'));
+  app
+    .get('/config', (c) => c.json(controls.config()))
+    .patch('/config', async (c) =>
+      c.json(controls.configure((await body(c)) as Partial<RuntimeSettings>)),
+    )
+    .all('/config', () => methodNotAllowed('GET, PATCH'));
+  app
+    .get('/faults', (c) => c.json({ data: controls.faults() }))
+    .post('/faults', async (c) => c.json(controls.addFault((await body(c)) as FaultInput), 201))
+    .delete('/faults', (c) => {
+      controls.clearFaults();
+      return c.json({ data: [] });
+    })
+    .all('/faults', () => methodNotAllowed('GET, POST, DELETE'));
+  app
+    .delete('/faults/:id', (c) => {
+      if (!controls.removeFault(c.req.param('id'))) {
         throw apiError(404, 'HTTP-404', 'Not found', 'no such fault');
-      res.writeHead(204, open);
-      return void res.end();
-    }
-    const userAction = /^\/users\/([^/]+)\/(revoke|disable|enable)$/.exec(path);
-    if (userAction) {
-      if (method !== 'POST') methodNotAllowed('POST');
-      const user = tenant.user(safeDecode(userAction[1]!) ?? '');
-      if (!user) throw apiError(404, 'HTTP-404', 'Not found', 'no such user');
-      if (userAction[2] === 'revoke') {
-        return sendJson(res, 200, { revokedGrants: tenant.revokeUser(user.id) }, open);
       }
-      user.disabled = userAction[2] === 'disable';
-      return sendJson(res, 200, user, open);
-    }
-    if (path === '/reset') {
-      if (method !== 'POST') methodNotAllowed('POST');
-      tenant.reset(initialConfig());
-      control.reset();
-      return sendJson(res, 200, { reset: true }, open);
-    }
-    throw apiError(404, 'HTTP-404', 'Not found', `no control endpoint at ${url.pathname}`);
-  }
-
-  return { controlApi };
+      return c.body(null, 204);
+    })
+    .all('/faults/:id', () => methodNotAllowed('DELETE'));
+  app
+    .post('/users/:userId/revoke', (c) => c.json({ revokedGrants: controls.revokeUser(userId(c)) }))
+    .post('/users/:userId/disable', (c) => c.json(controls.disableUser(userId(c))))
+    .post('/users/:userId/enable', (c) => c.json(controls.enableUser(userId(c))))
+    .post('/users/:userId/expire', (c) =>
+      c.json({ expiredTokens: controls.expireSession(userId(c)) }),
+    )
+    .all('/users/:userId/:action{revoke|disable|enable|expire}', () => methodNotAllowed('POST'));
+  app
+    .post('/reset', (c) => {
+      controls.reset();
+      return c.json({ reset: true });
+    })
+    .all('/reset', () => methodNotAllowed('POST'));
+  app.all('*', (c) => {
+    throw apiError(
+      404,
+      'HTTP-404',
+      'Not found',
+      `no control endpoint at ${new URL(c.req.url).pathname}`,
+    );
+  });
+  return app;
 }

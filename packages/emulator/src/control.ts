@@ -104,13 +104,16 @@ export class Control {
   faults: Fault[] = [];
   private seq = 0;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   record(method: string, path: string, origin: string | undefined): RequestLogEntry {
     this.seq += 1;
     const entry: RequestLogEntry = {
       id: this.seq,
-      time: new Date().toISOString(),
+      time: new Date(this.now()).toISOString(),
       method,
       path,
       ...(origin ? { origin } : {}),

@@ -1,227 +1,37 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ConfigError, resolveConfig } from './config.js';
-import { Control, type RequestLogEntry } from './control.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { ConfigError, type EmulatorConfig } from './config.js';
+import type { TenantOptions } from './context.js';
+import { createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
 import { createEngine } from './engine.js';
-import { HttpError, apiError } from './errors.js';
-import { methodNotAllowed, sendHtml, sendJson } from './http.js';
-import { Tenant } from './tenant.js';
-import { createApiRoutes } from './api.js';
-import { createAuthorizeRoutes } from './authorize.js';
-import type { Context, EmulatorOptions } from './context.js';
-import { createControlRoutes } from './control-api.js';
-import { createTokenRoutes } from './token-endpoint.js';
+import { ConnectionDropped } from './middleware.js';
 
-export type { EmulatorOptions } from './context.js';
+/** Options of {@link startEmulator}: where to listen, plus everything {@link createTenant} takes. */
+export interface EmulatorOptions extends TenantOptions {
+  /** TCP port; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** Loopback address to listen on. Default 127.0.0.1 (and ::1 when available). */
+  host?: string;
+  /** A full config, a partial one merged over the defaults, or nothing for the defaults. */
+  config?: Partial<EmulatorConfig>;
+  /**
+   * Serve this tenant (made by {@link createTenant}) instead of a new one, e.g. to open a tenant a
+   * unit test already drives to a browser. `config` and the {@link TenantOptions} are then unused.
+   */
+  tenant?: EmulatedTenant;
+}
 
 /** A running emulator. */
 export interface RunningEmulator {
   /** Base URL, e.g. `http://localhost:8787`. */
   url: string;
+  /** The port it listens on (the chosen one when asked for port 0). */
   port: number;
-  tenant: Tenant;
-  control: Control;
+  /** The tenant it serves: the same handler and control methods as {@link createTenant}'s. */
+  tenant: EmulatedTenant;
+  /** Stops listening and closes every connection and engine socket. */
   close(): Promise<void>;
-}
-
-const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
-const GRANTS = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'urn:ietf:params:oauth:grant-type:token-exchange',
-  'urn:qlik:oauth:user-impersonation',
-];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Builds the request handler of one emulated tenant. */
-function createHandler(
-  tenant: Tenant,
-  control: Control,
-  options: EmulatorOptions,
-  baseUrl: () => string,
-) {
-  const random = options.random ?? Math.random;
-
-  /** The issuer is the origin the client used, so `localhost` and `127.0.0.1` both validate. */
-  function issuerOf(req: IncomingMessage): string {
-    const host = req.headers.host;
-    return host && LOOPBACK_HOST.test(host) ? `http://${host}` : baseUrl();
-  }
-
-  /** CORS for the token, revoke and API paths: only the registered clients' origins. */
-  function cors(req: IncomingMessage): Record<string, string> {
-    const origin = req.headers.origin;
-    if (!origin || !tenant.allowedOrigin(origin)) return {};
-    return { 'access-control-allow-origin': origin, vary: 'Origin' };
-  }
-
-  function preflight(req: IncomingMessage, res: ServerResponse, methods: string): void {
-    const headers = cors(req);
-    if (!headers['access-control-allow-origin']) {
-      throw apiError(403, 'HTTP-403', 'Forbidden', 'origin is not allowed');
-    }
-    res.writeHead(204, {
-      ...headers,
-      'access-control-allow-methods': methods,
-      'access-control-allow-headers': 'authorization, content-type, dpop',
-      'access-control-max-age': '600',
-    });
-    res.end();
-  }
-  const ctx: Context = { tenant, control, options, issuerOf, cors, preflight };
-  const { authorize, login } = createAuthorizeRoutes(ctx);
-  const { token, revoke } = createTokenRoutes(ctx);
-  const { api } = createApiRoutes(ctx);
-  const { controlApi } = createControlRoutes(ctx);
-
-  async function route(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    entry: RequestLogEntry,
-  ) {
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    if (path === '/.well-known/oauth-authorization-server') {
-      if (method !== 'GET') methodNotAllowed('GET');
-      const issuer = issuerOf(req);
-      return sendJson(
-        res,
-        200,
-        {
-          issuer,
-          jwks_uri: `${issuer}/.well-known/jwks.json`,
-          authorization_endpoint: `${issuer}/oauth/authorize`,
-          token_endpoint: `${issuer}/oauth/token`,
-          revocation_endpoint: `${issuer}/oauth/revoke`,
-          grant_types_supported: GRANTS,
-          response_types_supported: ['code'],
-          code_challenge_methods_supported: ['S256'],
-          token_endpoint_auth_methods_supported: [
-            'none',
-            'client_secret_post',
-            'client_secret_basic',
-          ],
-        },
-        { 'access-control-allow-origin': '*' },
-      );
-    }
-    if (path === '/.well-known/jwks.json') {
-      if (method !== 'GET') methodNotAllowed('GET');
-      return sendJson(res, 200, await tenant.jwks(), { 'access-control-allow-origin': '*' });
-    }
-    if (path === '/oauth/authorize') {
-      if (method !== 'GET') methodNotAllowed('GET');
-      return authorize(req, res, url);
-    }
-    if (path === '/oauth/authorize/login') {
-      if (method !== 'POST') methodNotAllowed('POST');
-      return login(req, res);
-    }
-    if (path === '/oauth/token' || path === '/oauth/revoke' || path.startsWith('/api/v1/')) {
-      if (method === 'OPTIONS')
-        return preflight(req, res, path.startsWith('/api/') ? 'GET' : 'POST');
-      if (path === '/oauth/token') {
-        if (method !== 'POST') methodNotAllowed('POST');
-        return token(req, res, entry);
-      }
-      if (path === '/oauth/revoke') {
-        if (method !== 'POST') methodNotAllowed('POST');
-        return revoke(req, res);
-      }
-      return api(req, res, url);
-    }
-    if (path.startsWith('/__emulator/') && options.controls !== false) {
-      if (method === 'OPTIONS') {
-        res.writeHead(204, {
-          'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
-          'access-control-allow-headers': 'content-type',
-        });
-        return void res.end();
-      }
-      return controlApi(req, res, url);
-    }
-    if (path === '/' && method === 'GET') {
-      return sendHtml(
-        res,
-        200,
-        `<!doctype html><meta charset="utf-8"><title>Qlik Cloud emulator</title>
-<h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`,
-      );
-    }
-    throw apiError(404, 'HTTP-404', 'Not found', `nothing at ${path}`);
-  }
-
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://emulator');
-    } catch {
-      url = new URL('http://emulator/');
-    }
-    const isControl = url.pathname.startsWith('/__emulator/');
-    const entry = isControl
-      ? undefined
-      : control.record(req.method ?? 'GET', url.pathname, req.headers.origin);
-    res.on('finish', () => {
-      if (entry) {
-        entry.status = res.statusCode;
-        entry.durationMs = Math.round(performance.now() - started);
-      }
-    });
-    try {
-      const fault = isControl
-        ? undefined
-        : control.match(req.method ?? 'GET', url.pathname, random);
-      if (fault && entry) {
-        entry.fault = fault.drop ? 'drop' : fault.status !== undefined ? 'status' : 'delay';
-        if (fault.delayMs) await sleep(fault.delayMs);
-        if (fault.drop) {
-          req.socket.destroy();
-          return;
-        }
-        if (fault.status !== undefined) {
-          const body = fault.body ?? {
-            errors: [
-              {
-                code: `HTTP-${fault.status}`,
-                title: 'Injected fault',
-                status: String(fault.status),
-              },
-            ],
-          };
-          if (typeof body === 'string') {
-            res.writeHead(fault.status, {
-              ...cors(req),
-              'content-type': 'text/html; charset=utf-8',
-            });
-            res.end(body);
-          } else {
-            sendJson(res, fault.status, body, cors(req));
-          }
-          return;
-        }
-      }
-      await route(req, res, url, entry ?? ({} as RequestLogEntry));
-    } catch (error) {
-      const known =
-        error instanceof HttpError
-          ? error
-          : error instanceof ConfigError
-            ? apiError(400, 'EMULATOR-3', 'Invalid config', error.message)
-            : apiError(500, 'HTTP-500', 'Internal server error');
-      if (!(error instanceof HttpError) && !(error instanceof ConfigError)) {
-        console.error('[emulator] unexpected error:', (error as Error).message);
-      }
-      if (entry) entry.error = known.entry.code;
-      if (res.headersSent) return void res.end();
-      sendJson(res, known.status, known.body, cors(req));
-    }
-  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -235,7 +45,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Starts an emulated Qlik Cloud tenant on loopback and resolves once it accepts connections.
+ * Starts an emulated Qlik Cloud tenant on loopback and resolves once it accepts connections: the
+ * handler of {@link createTenant} over node:http, with the engine WebSocket beside it.
  *
  * @example
  * const emulator = await startEmulator({ port: 0, config: { autoApprove: true } });
@@ -247,15 +58,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host)) {
     throw new ConfigError('the emulator listens on loopback addresses only');
   }
-  const tenant = new Tenant(resolveConfig(options.config ?? {}), options.now);
-  const control = new Control();
-  let url = '';
-  const handler = createHandler(tenant, control, options, () => url);
-  const engine = createEngine(tenant);
+  const { port: _port, host: _host, config, tenant: given, ...tenantOptions } = options;
+  const tenant = given ?? createTenant(config, tenantOptions);
+  const engine = createEngine(stateOf(tenant));
+  const listener = getRequestListener(
+    async (request, env) => {
+      try {
+        return await tenant.fetch(request);
+      } catch (error) {
+        if (!(error instanceof ConnectionDropped)) throw error;
+        // A dropped-connection fault: close the socket without answering.
+        env.incoming.socket.destroy();
+        return new Response(null, { status: 500 });
+      }
+    },
+    // Keep the process's own Request and Response: the emulator may share it with tests.
+    { overrideGlobalObjects: false },
+  );
   const servers: Server[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const makeServer = () => {
-    const server = createServer((req, res) => void handler(req, res));
+    const server = createServer((req, res) => void listener(req, res));
     server.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
     server.on('connection', (socket) => {
       sockets.add(socket);
@@ -272,12 +95,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // Browsers may resolve localhost to ::1 first; answer there too when the machine has IPv6.
     await listen(makeServer(), port, '::1').catch(() => servers.pop());
   }
-  url = `http://localhost:${port}`;
   return {
-    url,
+    url: `http://localhost:${port}`,
     port,
     tenant,
-    control,
     async close() {
       engine.close();
       for (const socket of sockets) socket.destroy();

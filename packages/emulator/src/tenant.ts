@@ -1,12 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type JWK, type CryptoKey } from 'jose';
 import type { ClientConfig, EmulatorConfig, UserConfig } from './config.js';
+import { constantTimeEqual, randomId, sha256Base64url } from './encoding.js';
 import { oauthError } from './errors.js';
 
-/** Random URL-safe identifier. */
-export function randomId(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
-}
+export { randomId };
 
 export type Purpose = 'websocket' | 'webresource';
 
@@ -158,14 +155,19 @@ export class Tenant {
     if (client.clientSecret !== undefined) {
       if (secret === undefined)
         throw oauthError(401, 'invalid_client', 'client_secret is required');
-      const a = Buffer.from(secret);
-      const b = Buffer.from(client.clientSecret);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      if (!constantTimeEqual(secret, client.clientSecret)) {
         throw oauthError(401, 'invalid_client', 'client credentials are invalid');
       }
     } else if (secret !== undefined) {
       throw oauthError(401, 'invalid_client', 'this client is public and has no secret');
     }
+    return client;
+  }
+
+  /** The client a request names, where the grant needs no client authentication. */
+  identifyClient(clientId: string | undefined): ClientConfig {
+    const client = this.client(clientId);
+    if (!client) throw oauthError(401, 'invalid_client', 'unknown client_id');
     return client;
   }
 
@@ -381,7 +383,7 @@ export class Tenant {
         'redirect_uri does not match the authorization request',
       );
     }
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const challenge = await sha256Base64url(verifier);
     if (challenge !== code.codeChallenge) {
       throw oauthError(401, 'invalid_grant', 'code_verifier does not match the code_challenge');
     }
@@ -507,6 +509,23 @@ export class Tenant {
     } catch {
       // RFC 7009 section 2.2: an unknown token is not an error.
     }
+  }
+
+  /**
+   * Makes every live access token of a user (purpose tokens included) expire now, as if their
+   * lifetime had run out: the next API call with one gets 401, while the refresh token still
+   * works, so a client must refresh. Returns how many tokens it expired.
+   */
+  expireUserTokens(userId: string): number {
+    const now = this.now();
+    let count = 0;
+    for (const record of this.accessTokens.values()) {
+      if (record.userId === userId && !record.revoked && record.expiresAt > now) {
+        record.expiresAt = now;
+        count += 1;
+      }
+    }
+    return count;
   }
 
   /** Revokes every grant of a user (the control API's "revoked on the server"). */

@@ -1,39 +1,39 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type RequestLogEntry } from './control.js';
+import { Hono } from 'hono';
+import { clientCors, readLimit } from './middleware.js';
 import { oauthError } from './errors.js';
 import {
   basicCredentials,
+  methodNotAllowed,
   readParams,
   requireParam,
-  sendJson,
   stringParam,
   type Params,
 } from './http.js';
 import { ACCESS_TOKEN_TYPE, DEFAULT_CLIENT_SCOPES, type Purpose } from './tenant.js';
-import type { Context } from './context.js';
+import type { Ctx, Env, Shared } from './context.js';
 
-/** The token endpoint (all five grants of the OpenAPI) and revocation (RFC 7009). */
-export function createTokenRoutes(ctx: Context) {
-  const { tenant, issuerOf, cors } = ctx;
+/**
+ * The token endpoint (all five grants of the OpenAPI) and revocation (RFC 7009), mounted at
+ * `/oauth`.
+ */
+export function createTokenRoutes(shared: Shared): Hono<Env> {
+  const { tenant, issuerOf } = shared;
 
   /** POST /oauth/token: all five grants of the OpenAPI. */
-  async function token(
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: RequestLogEntry,
-  ): Promise<void> {
-    const params = await readParams(req);
+  async function token(c: Ctx): Promise<Response> {
+    const entry = c.get('entry');
+    const params = await readParams(c);
     const grantType = requireParam(params, 'grant_type');
-    entry.grantType = grantType;
-    const basic = basicCredentials(req);
+    if (entry) entry.grantType = grantType;
+    const basic = basicCredentials(c);
     const clientId = basic?.clientId ?? stringParam(params, 'client_id');
     const secret = basic?.clientSecret ?? stringParam(params, 'client_secret');
-    if (clientId) entry.clientId = clientId;
+    if (clientId && entry) entry.clientId = clientId;
     if (params.client_assertion !== undefined) {
       throw oauthError(400, 'invalid_request', 'client_assertion is not supported by the emulator');
     }
-    const issuer = issuerOf(req);
-    const send = (body: unknown) => sendJson(res, 200, body, cors(req));
+    const issuer = issuerOf(c);
+    const send = (body: object) => c.json(body, 200);
     // Client credentials may come in the body or as HTTP Basic (client_secret_basic).
     const requireClientId = () => {
       if (!clientId) throw oauthError(400, 'invalid_request', 'client_id is required');
@@ -82,7 +82,9 @@ export function createTokenRoutes(ctx: Context) {
           const { response } = await tenant.refresh(issuer, clientId, refreshToken);
           return send(response);
         } catch (error) {
-          if ((error as { reuseDetected?: boolean }).reuseDetected) entry.reuseDetected = true;
+          if ((error as { reuseDetected?: boolean }).reuseDetected && entry) {
+            entry.reuseDetected = true;
+          }
           throw error;
         }
       }
@@ -101,8 +103,13 @@ export function createTokenRoutes(ctx: Context) {
         if (purpose !== 'websocket' && purpose !== 'webresource') {
           throw oauthError(400, 'invalid_request', 'purpose must be websocket or webresource');
         }
-        entry.purpose = purpose;
-        const client = tenant.authenticateClient(clientId, secret);
+        if (entry) entry.purpose = purpose;
+        // The OpenAPI's oauth-token-exchange has no client_secret: the subject token, bound to
+        // the client, is the proof. A secret that is sent must still be the right one.
+        const client =
+          secret === undefined
+            ? tenant.identifyClient(clientId)
+            : tenant.authenticateClient(clientId, secret);
         return send(await tenant.exchange(issuer, client, subjectToken, purpose as Purpose));
       }
       case 'client_credentials': {
@@ -164,8 +171,8 @@ export function createTokenRoutes(ctx: Context) {
   }
 
   /** POST /oauth/revoke (RFC 7009). */
-  async function revoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const params = await readParams(req);
+  async function revoke(c: Ctx): Promise<Response> {
+    const params = await readParams(c);
     const value = requireParam(params, 'token');
     const hint = stringParam(params, 'token_type_hint');
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
@@ -176,8 +183,13 @@ export function createTokenRoutes(ctx: Context) {
       );
     }
     await tenant.revoke(value);
-    sendJson(res, 200, {}, cors(req));
+    return c.json({}, 200);
   }
 
-  return { token, revoke };
+  return new Hono<Env>()
+    .use('*', clientCors(shared, ['POST']))
+    .post('/token', readLimit, token)
+    .post('/revoke', readLimit, revoke)
+    .all('/token', () => methodNotAllowed('POST'))
+    .all('/revoke', () => methodNotAllowed('POST'));
 }

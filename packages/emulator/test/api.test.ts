@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fetch,
   ADA,
   SALES_APP,
   expectError,

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fetch,
   CLIENT_ID,
   REDIRECT_URI,
   SESSION_COOKIE,

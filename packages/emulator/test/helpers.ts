@@ -1,14 +1,42 @@
 /**
  * Shared helpers of the emulator's contract suite: PKCE, a manual clock, the sign-in dance
- * (authorize -> login form -> code -> token) and small HTTP/JSON helpers. Every helper talks to a
- * real emulator over HTTP with `redirect: 'manual'`, as a browser-side client would.
+ * (authorize -> login form -> code -> token) and small HTTP/JSON helpers. Every helper sends its
+ * requests with `redirect: 'manual'`, as a browser-side client would, through {@link fetch}: over
+ * HTTP to the real server, or (in the `handler` transport) straight to the tenant's `fetch`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
+import { createTenant } from '../src/create-tenant.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/server.js';
 
 export type { RunningEmulator };
+
+/**
+ * How the suite reaches the tenant: `server` sends HTTP to `startEmulator()`'s socket;
+ * `handler` hands every HTTP request to `tenant.fetch` (no socket), while the engine WebSocket and
+ * raw-socket checks still go to a server serving that same tenant.
+ */
+export type Transport = 'server' | 'handler';
+
+let transport: Transport = 'server';
+/** Origins whose requests go straight to a tenant's handler (the `handler` transport). */
+const handlers = new Map<string, (request: Request) => Promise<Response>>();
+
+/** Chooses the transport of this test file; call before any test runs (see test/handler/). */
+export function useTransport(chosen: Transport): void {
+  transport = chosen;
+}
+
+/**
+ * `fetch` for the suite: a request to a tenant started in the `handler` transport is answered by
+ * its `tenant.fetch`, anything else goes over the network.
+ */
+export function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const handler = handlers.get(new URL(request.url).origin);
+  return handler ? handler(request) : globalThis.fetch(request);
+}
 
 /** The default public SPA client and one of its registered redirect URIs. */
 export const CLIENT_ID = 'demo-spa';
@@ -47,9 +75,21 @@ export interface ErrorEntry {
   meta?: { error?: string };
 }
 
-/** Starts an emulator on a free port. */
-export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, ...options });
+/** Starts an emulator on a free port, reached through the file's transport. */
+export async function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  if (transport === 'server') return startEmulator({ port: 0, ...options });
+  const { config, port: _port, host: _host, ...tenantOptions } = options;
+  const tenant = createTenant(config, tenantOptions);
+  const server = await startEmulator({ port: 0, tenant });
+  const origins = [server.url, `http://127.0.0.1:${server.port}`];
+  for (const origin of origins) handlers.set(origin, (request) => tenant.fetch(request));
+  return {
+    ...server,
+    async close() {
+      for (const origin of origins) handlers.delete(origin);
+      await server.close();
+    },
+  };
 }
 
 /** A clock the test moves by hand, for expiry without sleeping. */
@@ -441,6 +481,21 @@ export function handshake(
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
+    socket.on('error', (error) => reject(error));
+  });
+}
+
+/** Opens a WebSocket and resolves with the close code and reason the server ends it with. */
+export function closeOf(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    socket.on('unexpected-response', (_req, res) =>
+      reject(new Error(`the handshake was refused with ${res.statusCode}`)),
+    );
     socket.on('error', (error) => reject(error));
   });
 }

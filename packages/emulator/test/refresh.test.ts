@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  fetch,
   ADA,
   CLIENT_ID,
   REDIRECT_URI,

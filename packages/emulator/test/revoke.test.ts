@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  fetch,
   SALES_APP,
   controlOk,
   engineUrl,

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  fetch,
   ACCESS_TOKEN_TYPE,
   ADA,
   CLIENT_ID,

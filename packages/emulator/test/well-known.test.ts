@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADA, expectError, json, signIn, start, type RunningEmulator } from './helpers.js';
+import { fetch, ADA, expectError, json, signIn, start, type RunningEmulator } from './helpers.js';
 
 interface Metadata {
   issuer: string;

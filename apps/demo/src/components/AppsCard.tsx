@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useQlikAuth, useQlikToken } from '@qlik-auth/react';
 import { codeOf, useErrorLog } from '../errors.js';
-import { useTenantJson, type AppItem } from '../tenant.js';
+import { items as itemsApi } from '@qlik/api';
+import { thumbnailOf, useTenantData, type AppItem } from '../tenant.js';
 
 /**
  * A thumbnail loaded through `auth.webResourceUrl()`: the tenant URL plus a webresource-purpose
@@ -14,9 +15,10 @@ function Thumbnail({ item }: { item: AppItem }) {
   const [src, setSrc] = useState<{ url?: string; error?: unknown }>({});
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    if (!item.thumbnail) return;
+    const thumbnail = thumbnailOf(item);
+    if (!thumbnail) return;
     let current = true;
-    auth.webResourceUrl(item.thumbnail).then(
+    auth.webResourceUrl(thumbnail).then(
       (url) => current && setSrc({ url }),
       (error: unknown) => {
         if (!current) return;
@@ -28,7 +30,7 @@ function Thumbnail({ item }: { item: AppItem }) {
       current = false;
     };
     // A new webresource token means a new URL.
-  }, [auth, item.thumbnail, item.name, token, report]);
+  }, [auth, item, token, report]);
   if (src.url) {
     return (
       <img
@@ -48,7 +50,7 @@ function Thumbnail({ item }: { item: AppItem }) {
   );
 }
 
-/** The tenant's apps (`/api/v1/items?resourceType=app`), each with its thumbnail. */
+/** The tenant's apps, from @qlik/api's `items.getItems({ resourceType: 'app' })`, each with its thumbnail. */
 export function AppsCard({
   openAppId,
   onOpen,
@@ -56,12 +58,15 @@ export function AppsCard({
   openAppId: string | null;
   onOpen: (id: string) => void;
 }) {
-  const items = useTenantJson<{ data: AppItem[] }>('/api/v1/items?resourceType=app');
+  const items = useTenantData(
+    "items.getItems({ resourceType: 'app' })",
+    async () => (await itemsApi.getItems({ resourceType: 'app' })).data,
+  );
   return (
     <section className="card wide" data-testid="apps-card">
       <header className="card-head">
         <h2>Apps</h2>
-        <code className="endpoint">GET /api/v1/items?resourceType=app</code>
+        <code className="endpoint">items.getItems(&#123; resourceType: 'app' &#125;)</code>
       </header>
       {items.state === 'ready' ? (
         items.data.data.length ? (
@@ -81,7 +86,7 @@ export function AppsCard({
                     type="button"
                     className="button primary small"
                     data-testid="open-app"
-                    onClick={() => onOpen(item.resourceId)}
+                    onClick={() => item.resourceId && onOpen(item.resourceId)}
                   >
                     {item.resourceId === openAppId ? 'Opened' : 'Open in the engine'}
                   </button>

@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { useQlikAuth } from '@qlik-auth/react';
 import { formatTime } from '../clock.js';
 import type { OpenedApp } from '../engine.js';
 import { codeOf, useErrorLog } from '../errors.js';
@@ -11,9 +10,8 @@ type EngineState =
 
 const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 
-/** An app opened over the engine WebSocket with enigma.js, and the layout the engine returns. */
+/** An app opened over the engine WebSocket with @qlik/api's `qix`, and the layout the engine returns. */
 export function EnginePanel({ appId, onClose }: { appId: string; onClose: () => void }) {
-  const { auth } = useQlikAuth();
   const { report } = useErrorLog();
   const [state, setState] = useState<{ appId: string; value: EngineState }>();
   const panel = useRef<HTMLElement>(null);
@@ -23,9 +21,9 @@ export function EnginePanel({ appId, onClose }: { appId: string; onClose: () => 
   useEffect(() => {
     let current = true;
     let opened: OpenedApp | undefined;
-    // enigma.js and its QIX schema load only when an app is opened.
+    // The engine client loads only when an app is opened.
     import('../engine.js')
-      .then(({ openApp }) => openApp(auth, appId))
+      .then(({ openApp }) => openApp(appId))
       .then(
         (app) => {
           opened = app;
@@ -42,7 +40,7 @@ export function EnginePanel({ appId, onClose }: { appId: string; onClose: () => 
       current = false;
       void opened?.close();
     };
-  }, [auth, appId, report]);
+  }, [appId, report]);
   const value: EngineState = state?.appId === appId ? state.value : { status: 'connecting' };
 
   return (
@@ -54,7 +52,7 @@ export function EnginePanel({ appId, onClose }: { appId: string; onClose: () => 
     >
       <header className="card-head">
         <h2>Engine</h2>
-        <code className="endpoint">auth.webSocketUrl(appId) → enigma.js</code>
+        <code className="endpoint">qix.openAppSession(&#123; appId &#125;)</code>
         <button
           type="button"
           className="button ghost small"
@@ -87,16 +85,14 @@ export function EnginePanel({ appId, onClose }: { appId: string; onClose: () => 
                 {yesNo(value.app.layout.qHasScript)} / {yesNo(value.app.layout.qHasData)}
               </dd>
               <dt>Privileges</dt>
-              <dd>{value.app.layout.qMeta?.privileges?.join(', ') ?? '—'}</dd>
+              <dd>
+                {(
+                  value.app.layout.qMeta as { privileges?: string[] } | undefined
+                )?.privileges?.join(', ') ?? '—'}
+              </dd>
               <dt>Engine</dt>
               <dd>
                 <code data-testid="engine-version">{value.app.engineVersion}</code>
-              </dd>
-              <dt>Socket</dt>
-              <dd>
-                <code className="wrap" data-testid="engine-url">
-                  {value.app.url}
-                </code>
               </dd>
             </dl>
           </div>

@@ -1,6 +1,8 @@
 import { useQlikAuth } from '@qlik-auth/react';
+import { users } from '@qlik/api';
+import type { User } from '@qlik/api/users';
 import { codeOf } from '../errors.js';
-import { useTenantJson, type TenantUser } from '../tenant.js';
+import { useTenantData } from '../tenant.js';
 
 const initials = (name: string) =>
   name
@@ -10,15 +12,21 @@ const initials = (name: string) =>
     .slice(0, 2)
     .toUpperCase();
 
-/** Who is signed in: `/api/v1/users/me`, called with `auth.fetch`. */
+/** The user's roles: `assignedRoles` as Qlik Cloud sends them, or the emulator's `roles`. */
+const roleNames = (user: User) =>
+  (user.assignedRoles?.map((role) => role.name) ?? (user as { roles?: string[] }).roles ?? []).join(
+    ', ',
+  );
+
+/** Who is signed in: `/api/v1/users/me`, read with @qlik/api's `users.getMyUser()`. */
 export function SessionCard() {
   const { user, scopes } = useQlikAuth();
-  const me = useTenantJson<TenantUser>('/api/v1/users/me');
+  const me = useTenantData('users.getMyUser()', async () => (await users.getMyUser()).data);
   return (
     <section className="card" data-testid="session-card">
       <header className="card-head">
         <h2>Signed-in user</h2>
-        <code className="endpoint">GET /api/v1/users/me</code>
+        <code className="endpoint">users.getMyUser()</code>
       </header>
       {me.state === 'ready' ? (
         <div className="user">
@@ -61,7 +69,7 @@ export function SessionCard() {
           <code>{me.state === 'ready' ? me.data.tenantId : (user?.tenantId ?? '—')}</code>
         </dd>
         <dt>Roles</dt>
-        <dd>{me.state === 'ready' ? (me.data.roles ?? []).join(', ') || '—' : '—'}</dd>
+        <dd>{me.state === 'ready' ? roleNames(me.data) || '—' : '—'}</dd>
         <dt>Scopes</dt>
         <dd className="chips" data-testid="scopes">
           {(scopes ?? []).map((scope) => (

@@ -1,0 +1,101 @@
+import { Hono } from 'hono';
+import { resolveConfig, type EmulatorConfig } from './config.js';
+import { Control } from './control.js';
+import { createApiRoutes } from './api.js';
+import { createAuthorizeRoutes } from './authorize.js';
+import { createQlikEmbedRoutes } from './qlik-embed-routes.js';
+import { createControlRoutes, createControls, type TenantControls } from './control-api.js';
+import type { Ctx, Env, Shared, TenantOptions } from './context.js';
+import { logAndFaults, notFound, onError, responseHeaders } from './middleware.js';
+import { Tenant } from './tenant.js';
+import { createTokenRoutes } from './token-endpoint.js';
+import { createWellKnownRoutes } from './well-known.js';
+
+/**
+ * An emulated Qlik Cloud tenant as a WHATWG fetch handler: `fetch(request)` answers every HTTP
+ * path of the tenant (OAuth, APIs, the `/__emulator/` control API) with no socket and no port,
+ * and the control methods inspect and bend its state directly.
+ */
+export interface EmulatedTenant extends TenantControls {
+  /**
+   * Answers one request as the tenant would. Takes what `fetch` takes, so it can be handed to a
+   * client as its `fetch`. Use a loopback URL such as `http://localhost/...`: the origin of the
+   * request is the issuer the tenant reports. Rejects with a `TypeError` (like `fetch` on a
+   * network error) only when a `drop` fault hits the request.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+}
+
+const LOOPBACK_HOSTNAME = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/** What the Node server needs from a tenant beyond its public face (the engine socket). */
+const internals = new WeakMap<EmulatedTenant, Tenant>();
+
+/** The tenant state behind a handle; for the Node server's engine socket. */
+export function stateOf(handle: EmulatedTenant): Tenant {
+  const state = internals.get(handle);
+  if (!state) throw new TypeError('not a tenant made by createTenant');
+  return state;
+}
+
+/**
+ * Creates an emulated Qlik Cloud tenant: a fetch handler plus control methods, with nothing
+ * listening. `startEmulator()` serves the same handler over HTTP.
+ *
+ * @param config - Clients, users, apps and settings; merged over the defaults (the demo apps'
+ *   `demo-spa` client, two users, three apps). Validated: a bad value throws `ConfigError`.
+ * @param options - The clock, the random source of fault probabilities, and whether the HTTP
+ *   control API is served.
+ *
+ * @example
+ * const tenant = createTenant({ autoApprove: true }, { now: () => clock });
+ * const res = await tenant.fetch('http://localhost/.well-known/oauth-authorization-server');
+ * tenant.expireSession('user-ada');
+ */
+export function createTenant(
+  config?: Partial<EmulatorConfig>,
+  options: TenantOptions = {},
+): EmulatedTenant {
+  const tenant = new Tenant(resolveConfig(config ?? {}), options.now ?? Date.now);
+  const shared: Shared = {
+    tenant,
+    control: new Control(options.now ?? Date.now),
+    options,
+    initialConfig: config ?? {},
+    issuerOf(c: Ctx) {
+      const url = new URL(c.req.url);
+      // The issuer is the origin the client used, so `localhost` and `127.0.0.1` both validate.
+      return LOOPBACK_HOSTNAME.test(url.hostname)
+        ? url.origin
+        : `http://localhost${url.port ? `:${url.port}` : ''}`;
+    },
+    allowedOrigin: (origin) => origin !== undefined && tenant.allowedOrigin(origin),
+  };
+  const controls = createControls(shared);
+
+  const app = new Hono<Env>();
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use('*', responseHeaders());
+  app.use('*', logAndFaults(shared));
+  app.route('/.well-known', createWellKnownRoutes(shared));
+  app.route('/oauth/authorize', createAuthorizeRoutes(shared));
+  app.route('/oauth', createTokenRoutes(shared));
+  app.route('/api/v1', createApiRoutes(shared));
+  app.route('/', createQlikEmbedRoutes(shared));
+  if (options.controls !== false) app.route('/__emulator', createControlRoutes(controls));
+  app.get('/', (c) =>
+    c.html(`<!doctype html><meta charset="utf-8"><title>Qlik Cloud emulator</title>
+<h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`),
+  );
+
+  const handle: EmulatedTenant = {
+    ...controls,
+    async fetch(input, init) {
+      const request = input instanceof Request && !init ? input : new Request(input, init);
+      return app.fetch(request);
+    },
+  };
+  internals.set(handle, tenant);
+  return handle;
+}

@@ -1,0 +1,9 @@
+// @vitest-environment happy-dom
+import { describe, it } from 'vitest';
+import { signInWithFakeClock } from './tenant-flow.js';
+
+describe('createTenant under happy-dom', () => {
+  it('signs in, expires by the injected clock, refreshes and expires the session', async () => {
+    await signInWithFakeClock();
+  });
+});

@@ -102,7 +102,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   function setSession(next: Session | undefined, reason?: QlikAuthError): void {
     generation += 1;
     // Purpose tokens belong to a grant: another user's session, or a new sign-in, drops them.
-    if (next?.grant !== session?.grant) purposeTokens.clear();
+    // (Not a restore: exchanges waiting for it are for the session it brings.)
+    if (session && next?.grant !== session.grant) purposeTokens.clear();
     session = next;
     error = reason;
     failures = retryAt = 0;

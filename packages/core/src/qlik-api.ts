@@ -65,8 +65,9 @@ const inNode = () =>
  *   `accessToken` query parameter (a browser WebSocket cannot send headers); in Node, the access
  *   token as an `Authorization` header.
  * - Web resource URLs (thumbnails, images) get the cached `webresource` purpose token.
- * - When the tenant answers 401, the session is refreshed once (`forceRefresh`) and the call is
- *   retried; the calls of one burst share that refresh. When the refresh is refused for good, the
+ * - When the tenant answers 401, the call is retried once with a newer token: the one in hand if
+ *   the session was renewed since the request went out, else one from a forced refresh
+ *   (`forceRefresh`) that the calls of one burst share. When the refresh is refused for good, the
  *   call rejects with the core's `QlikAuthError` (`session_expired`), the session ends in
  *   every tab, and later calls reject at once with `not_signed_in`, sending nothing: the module
  *   never navigates, so the app's own sign-in (its `signedOut` state) takes over, with no
@@ -82,8 +83,13 @@ const inNode = () =>
 export function qlikApiAuthModule(auth: QlikAuth): AuthModule {
   /** The last refresh this module forced, and when it ended. */
   let forced: { token: string; at: number } | undefined;
+  /** The newest access token handed to @qlik/api: every request it sent carried this or an older one. */
+  let handedOut: string | undefined;
 
-  const bearer = async () => ({ Authorization: `Bearer ${await auth.getToken()}` });
+  const bearer = async () => {
+    handedOut = await auth.getToken();
+    return { Authorization: `Bearer ${handedOut}` };
+  };
 
   async function getRestCallAuthParams(): Promise<RestCallAuthParams> {
     return { headers: await bearer(), queryParams: {}, credentials: 'omit' };
@@ -107,6 +113,9 @@ export function qlikApiAuthModule(auth: QlikAuth): AuthModule {
     if (status !== 401 || !canRetry) return {};
     // Rejects with the core's typed error when there is no session (anymore).
     const current = await auth.getToken();
+    // Renewed since the refused request went out (by the schedule, another call or another tab):
+    // the retry carries the new token, and no refresh is needed.
+    if (current !== handedOut) return { retry: true };
     if (forced?.token === current && Date.now() - forced.at < SAME_BURST_MS) return { retry: true };
     // A refused refresh rejects here, with `session_expired`, and so does the call.
     const token = await auth.getToken({ forceRefresh: true });

@@ -180,6 +180,25 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
     await control('DELETE', '/faults');
   });
 
+  it('after a 401 retries with a token renewed meanwhile, without refreshing again', async () => {
+    const { auth, hostConfig } = await signedIn();
+    const before = await auth.getToken();
+    // The call is refused, slowly; meanwhile the session is renewed (as another tab would).
+    await control('POST', '/faults', {
+      path: '/api/v1/users/me',
+      status: 401,
+      delayMs: 300,
+      times: 1,
+    });
+    const call = users.getMyUser({ hostConfig, noCache: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const renewed = await auth.getToken({ forceRefresh: true });
+    expect(renewed).not.toBe(before);
+    expect((await call).data.id).toBe('user-ada');
+    expect(await refreshGrants()).toHaveLength(1);
+    await control('DELETE', '/faults');
+  });
+
   it('when a retried call is refused again, rejects with the tenant answer and refreshes no more', async () => {
     const { hostConfig } = await signedIn();
     await control('POST', '/faults', { path: '/api/v1/users/me', status: 401, times: 2 });

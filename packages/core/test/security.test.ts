@@ -108,6 +108,20 @@ describe('purpose tokens belong to one grant', () => {
     expect(tenant.grants(TOKEN_EXCHANGE)).toHaveLength(2);
   });
 
+  it('exchanges once for every caller who asked while the session was being restored', async () => {
+    const { auth, create, signIn, tenant } = setup();
+    await signIn(auth);
+    const reloaded = create();
+    const [first, second] = [
+      reloaded.getToken({ purpose: 'websocket' }),
+      reloaded.getToken({ purpose: 'websocket' }),
+    ];
+    await settled(reloaded);
+    const third = reloaded.getToken({ purpose: 'websocket' });
+    expect(new Set(await Promise.all([first, second, third])).size).toBe(1);
+    expect(tenant.grants(TOKEN_EXCHANGE)).toHaveLength(1);
+  });
+
   it('keeps them across a refresh of the same grant, in this tab or another', async () => {
     installWebLocks();
     const { auth, create, signIn, tenant } = setup();

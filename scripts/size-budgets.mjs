@@ -23,3 +23,16 @@ if (added > REACT_BUDGET) {
   );
   process.exit(1);
 }
+
+// signInWithPopup is a separate export: an app that never imports it must not bundle it.
+const withoutPopup = new TextDecoder().decode(
+  await browserBundle({
+    code: "export { createQlikAuth, QlikAuthError } from '@qlik-auth/core';",
+    resolveDir: join(root, 'packages/react'),
+  }),
+);
+if (withoutPopup.includes('popup_blocked')) {
+  console.error('an app importing only createQlikAuth bundles signInWithPopup: it must tree-shake');
+  process.exit(1);
+}
+console.log('createQlikAuth alone bundles no signInWithPopup code');

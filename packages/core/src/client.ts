@@ -149,7 +149,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /** What the timer, a visible page or the network coming back runs: renew what is due. */
   function check(): void {
     tokenStores.update();
-    if (!session || inflight || !renewing()) return plan();
+    // A refresh in flight plans the next check when it ends (planning now would spin on its due time).
+    if (!session || inflight || !renewing()) return;
     if (now() < nextCheck(session)) return plan();
     if (online()) {
       refresh().catch(() => {});

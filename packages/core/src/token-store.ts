@@ -27,6 +27,12 @@ export interface TokenStore {
   getSnapshot(): TokenState;
 }
 
+/**
+ * The shortest time between two fetches of a purpose token: a token that looks expired on
+ * arrival (a client clock far ahead of the tenant's) must not be fetched again and again.
+ */
+const FLOOR_MS = 5000;
+
 interface Entry extends TokenStore {
   store: ReturnType<typeof createStateStore<TokenState>>;
   /** The last failure, shown until a token comes or the session ends. */
@@ -54,7 +60,8 @@ export function createTokenStores(
 
   /**
    * When a purpose token that someone reads must be fetched: now when there is none, before it
-   * expires, or when the backoff after a failure ends. The access token is the session's, which
+   * expires (never sooner than {@link FLOOR_MS} after the last fetch), or when the backoff after a
+   * failure ends. The access token is the session's, which
    * the instance renews on its own schedule.
    */
   function dueOf(purpose: TokenPurpose, entry: Entry): number {
@@ -64,7 +71,7 @@ export function createTokenStores(
       : entry.error
         ? entry.retryAt
         : token
-          ? renewAt(token, leewayMs)
+          ? Math.max(entry.retryAt, renewAt(token, leewayMs))
           : 0;
   }
 
@@ -85,6 +92,7 @@ export function createTokenStores(
         () => {
           entry.error = undefined;
           entry.failures = 0;
+          entry.retryAt = now() + FLOOR_MS;
         },
         (reason: QlikAuthError) => {
           entry.error = reason;

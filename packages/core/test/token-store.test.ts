@@ -119,4 +119,21 @@ describe('tokenStore', () => {
     await elapse(clock, 2 * 3600_000, 60_000);
     expect(tenant.grants('refresh_token')).toHaveLength(1);
   });
+
+  it('fetches a purpose token that looks expired on arrival no more than once per 5 seconds', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The tenant's clock is two hours behind: every expires_at it sends is already past here.
+    const { auth, signIn, tenant, clock } = setup({
+      tenant: { now: () => clock.time - 2 * 3600_000 },
+      auth: { autoRefresh: false },
+    });
+    await signIn(auth);
+    const store = auth.tokenStore('webresource');
+    store.subscribe(() => {});
+    await eventually(() => store.getSnapshot().token);
+    await elapse(clock, 20_000, 500);
+    // Fetched again after the floor (the timer, not a loop), at most once per 5 s of the clock.
+    await eventually(() => tenant.grants(EXCHANGE).length >= 2);
+    expect(tenant.grants(EXCHANGE).length).toBeLessThanOrEqual(5);
+  });
 });

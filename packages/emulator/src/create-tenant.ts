@@ -9,7 +9,7 @@ import type { Ctx, Env, Shared, TenantOptions } from './context.js';
 import {
   LOOPBACK_HOSTNAME,
   logAndFaults,
-  loopbackOnly,
+  servedHostsOnly,
   notFound,
   onError,
   responseHeaders,
@@ -61,6 +61,9 @@ export function createTenant(
   config?: Partial<EmulatorConfig>,
   options: TenantOptions = {},
 ): EmulatedTenant {
+  const extraHosts = new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase()));
+  const servedHost = (hostname: string) =>
+    LOOPBACK_HOSTNAME.test(hostname) || extraHosts.has(hostname.toLowerCase());
   const tenant = new Tenant(resolveConfig(config ?? {}), options.now ?? Date.now);
   const shared: Shared = {
     tenant,
@@ -68,10 +71,10 @@ export function createTenant(
     options,
     initialConfig: config ?? {},
     issuerOf(c: Ctx) {
-      // The origin the client used (always a loopback one: see loopbackOnly), so `localhost` and
+      // The origin the client used (always a served one: see servedHostsOnly), so `localhost` and
       // `127.0.0.1` both validate.
       const url = new URL(c.req.url);
-      return LOOPBACK_HOSTNAME.test(url.hostname) ? url.origin : 'http://localhost';
+      return servedHost(url.hostname) ? url.origin : 'http://localhost';
     },
     allowedOrigin: (origin) => origin !== undefined && tenant.allowedOrigin(origin),
   };
@@ -81,7 +84,7 @@ export function createTenant(
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', responseHeaders());
-  app.use('*', loopbackOnly);
+  app.use('*', servedHostsOnly(servedHost));
   app.use('*', logAndFaults(shared));
   app.route('/.well-known', createWellKnownRoutes(shared));
   app.route('/oauth/authorize', createAuthorizeRoutes(shared));

@@ -75,22 +75,23 @@ export function responseHeaders(): MiddlewareHandler<Env> {
 /** Host names the tenant answers to: loopback only. */
 export const LOOPBACK_HOSTNAME = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
 
-/** Whether a `Host` header value (name and optional port) names a loopback host. */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host)?.[1];
-  return name !== undefined && LOOPBACK_HOSTNAME.test(name);
+/** The host name of a `Host` header value (name and optional port), lower case. */
+export function hostnameOf(host: string | undefined): string | undefined {
+  return host ? /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host)?.[1]?.toLowerCase() : undefined;
 }
 
 /**
- * Refuses (421 Misdirected Request) every request for a host that is not a loopback name, so a
- * page whose own domain is made to resolve to 127.0.0.1 (DNS rebinding) gets nothing from it.
+ * Refuses (421 Misdirected Request) every request for a host that is neither a loopback name nor
+ * one the tenant was told to serve, so a page whose own domain is made to resolve to 127.0.0.1
+ * (DNS rebinding) gets nothing from it.
  */
-export const loopbackOnly: MiddlewareHandler<Env> = async (c, next) => {
-  if (!LOOPBACK_HOSTNAME.test(new URL(c.req.url).hostname)) return misdirected();
-  await next();
-  return undefined;
-};
+export function servedHostsOnly(served: (hostname: string) => boolean): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (!served(new URL(c.req.url).hostname)) return misdirected();
+    await next();
+    return undefined;
+  };
+}
 
 /** The 421 answer to a request for a host that is not a loopback name. */
 export function misdirected(): Response {

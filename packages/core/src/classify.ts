@@ -13,7 +13,9 @@ interface ProtocolFailure {
  * Turns whatever a protocol step threw into a {@link QlikAuthError}. oauth4webapi parses RFC 6749
  * section 5.2 bodies (`{ error }`) into `ResponseBodyError`; Qlik's `{ errors: [...] }` bodies
  * are not RFC 6749, so they arrive as an `OperationProcessingError` whose cause is the unread
- * `Response`, and are read here. `meta.error` in Qlik's entries carries the RFC 6749 name.
+ * `Response`, and are read here. `meta.error` in Qlik's entries carries the RFC 6749 name. The
+ * token endpoint's own check (`checkTokenResponse`) hands over every non-200 answer the same
+ * way, as an error whose cause is the unread `Response`.
  */
 export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
   if (thrown instanceof QlikAuthError) return thrown;

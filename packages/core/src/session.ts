@@ -30,7 +30,7 @@ export interface Session {
 }
 
 /**
- * Builds a session from a token response processed by oauth4webapi (RFC 6749 section 5.1; also
+ * Builds a session from a checked token response (RFC 6749 section 5.1; also
  * the purpose tokens of RFC 8693 section 2.2.1, which have no refresh token), for a new grant.
  * `expiresAt` is on this machine's clock. `expires_in` (RFC 6749) needs no clock. Qlik Cloud
  * sends `expires_at` instead, an instant on the tenant's clock, which may be hours off this one:

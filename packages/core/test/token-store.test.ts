@@ -122,9 +122,10 @@ describe('tokenStore', () => {
 
   it('fetches a purpose token that looks expired on arrival no more than once per 5 seconds', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    // The tenant's clock is two hours behind: every expires_at it sends is already past here.
+    // The tenant's clock is two hours behind and its tokens are opaque (no iat, no Date header):
+    // nothing tells this clock the offset, so every expires_at it sends is already past here.
     const { auth, signIn, tenant, clock } = setup({
-      tenant: { now: () => clock.time - 2 * 3600_000 },
+      tenant: { clockOffsetMs: -2 * 3600_000, opaqueTokens: true },
       auth: { autoRefresh: false },
     });
     await signIn(auth);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { botUser } from './bot-user.js';
 import { apiError } from './errors.js';
 import { bearer, methodNotAllowed, safeDecode } from './http.js';
 import { clientCors } from './middleware.js';
@@ -38,7 +39,9 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
     })
     .get('/users/me', async (c) => {
       const record = await requireUserToken(c);
-      const user = record.userId ? tenant.user(record.userId) : undefined;
+      // A client_credentials token acts as the client's bot user, as on Qlik Cloud.
+      if (!record.userId) return c.json(botUser(tenant.tenantId, { clientId: record.clientId }));
+      const user = tenant.user(record.userId);
       if (!user) throw apiError(404, 'HTTP-404', 'Not found', 'the token has no user');
       return c.json({
         id: user.id,

@@ -33,6 +33,13 @@ export interface UserConfig {
   disabled?: boolean;
 }
 
+/** A sheet of an app, as the engine lists it to @qlik/api's `getSheetList()`. */
+export interface SheetConfig {
+  id: string;
+  title: string;
+  description?: string;
+}
+
 /** An app the tenant lists in `/api/v1/items` and serves over the engine socket. */
 export interface AppConfig {
   /** The app id (the engine socket path `/app/{id}`). */
@@ -41,6 +48,8 @@ export interface AppConfig {
   name: string;
   /** Description shown in `/api/v1/items`. */
   description?: string;
+  /** The app's sheets; an app without any gets two stock sheets. */
+  sheets?: SheetConfig[];
 }
 
 /** Every setting of the emulated tenant. All optional in a config file. */
@@ -235,6 +244,15 @@ export function resolveConfig(input: unknown): EmulatorConfig {
       check(
         isObject(raw) && typeof raw.id === 'string' && typeof raw.name === 'string',
         `apps[${i}] needs an id and a name`,
+      );
+      check(
+        raw.sheets === undefined ||
+          (Array.isArray(raw.sheets) &&
+            raw.sheets.every(
+              (sheet) =>
+                isObject(sheet) && typeof sheet.id === 'string' && typeof sheet.title === 'string',
+            )),
+        `apps[${i}].sheets must be objects with an id and a title`,
       );
       return raw as unknown as AppConfig;
     });

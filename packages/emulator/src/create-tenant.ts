@@ -3,6 +3,7 @@ import { resolveConfig, type EmulatorConfig } from './config.js';
 import { Control } from './control.js';
 import { createApiRoutes } from './api.js';
 import { createAuthorizeRoutes } from './authorize.js';
+import { createQlikEmbedRoutes } from './qlik-embed-routes.js';
 import { createControlRoutes, createControls, type TenantControls } from './control-api.js';
 import type { Ctx, Env, Shared, TenantOptions } from './context.js';
 import {
@@ -89,6 +90,7 @@ export function createTenant(
   app.route('/oauth/authorize', createAuthorizeRoutes(shared));
   app.route('/oauth', createTokenRoutes(shared));
   app.route('/api/v1', createApiRoutes(shared));
+  app.route('/', createQlikEmbedRoutes(shared));
   if (options.controls !== false)
     app.route('/__emulator', createControlRoutes(controls, shared.allowedOrigin));
   app.get('/', (c) =>

@@ -1,143 +1,121 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppConfig } from './config.js';
-import { safeDecode } from './http.js';
-import type { Tenant } from './tenant.js';
+import { QixSession, type QixUser } from './qix.js';
+import type { AccessTokenRecord, Tenant } from './tenant.js';
+
+/**
+ * The close code Qlik Cloud's engine proxy ends a socket with when the app does not exist
+ * ("App not found" in @qlik/api's table of close codes). It needs an open socket: a refused
+ * handshake can carry an HTTP status but no close code.
+ */
+export const CLOSE_APP_NOT_FOUND = 4204;
 
 /** Refuses a WebSocket handshake with a plain HTTP response, as a gateway would. */
-function refuse(socket: Duplex, status: number, reason: string): void {
+function refuse(socket: Duplex, status: number, reason: string, detail?: string): void {
   const body = JSON.stringify({
-    errors: [{ code: `HTTP-${status}`, title: reason, status: String(status) }],
+    errors: [
+      {
+        code: `HTTP-${status}`,
+        title: reason,
+        ...(detail ? { detail } : {}),
+        status: String(status),
+      },
+    ],
   });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
-interface RpcRequest {
-  jsonrpc?: string;
-  id?: number | string;
-  handle?: number;
-  method?: string;
-  params?: unknown;
+/** The parts of an engine socket target `/app/{appId}[/identity/{x}][/ttl/{n}]`. */
+export interface EngineTarget {
+  appId: string;
+  identity?: string;
+  ttlSeconds?: number;
+  /** The query token a browser sends (a websocket-purpose token), if any. */
+  accessToken: string | null;
 }
 
-/** JSON-RPC error codes the engine uses. */
-const RPC = { parse: -32700, invalid: -32600, noMethod: -32601, params: -32602 };
+const TARGET = /^\/app\/([^/]+)(?:\/identity\/([^/]+))?(?:\/ttl\/([^/]+))?\/?$/;
 
-const DOC_HANDLE = 1;
+function decode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * A minimal QIX engine session: enough for enigma.js to open an app and read its layout.
- * Handle -1 is the Global object, handle 1 the opened Doc.
+ * Parses the request target of an engine socket. Returns undefined for anything that is not a
+ * well-formed engine path (the handshake then gets 400). `reloadUri` and `workloadType` are
+ * accepted and not needed: the emulated engine never reloads.
  */
-class EngineSession {
-  private docOpen = false;
-
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly app: AppConfig,
-    private readonly userName: string,
-  ) {
-    // The engine greets first; enigma.js waits for this notification.
-    this.send({
-      jsonrpc: '2.0',
-      method: 'OnConnected',
-      params: { qSessionState: 'SESSION_CREATED' },
-    });
-    ws.on('message', (data) => this.onMessage(String(data)));
+export function parseEngineTarget(target: string | undefined): EngineTarget | undefined {
+  let url: URL;
+  try {
+    url = new URL(target ?? '', 'http://emulator');
+  } catch {
+    return undefined;
   }
-
-  private send(message: unknown): void {
-    this.ws.send(JSON.stringify(message));
+  // Origin-form only (RFC 9112 section 3.2.1): '//host/...' would name another authority.
+  if (!target?.startsWith('/') || target.startsWith('//')) return undefined;
+  const match = TARGET.exec(url.pathname);
+  if (!match) return undefined;
+  const appId = decode(match[1]!);
+  const identity = match[2] === undefined ? undefined : decode(match[2]);
+  if (!appId || (match[2] !== undefined && !identity)) return undefined;
+  let ttlSeconds: number | undefined;
+  if (match[3] !== undefined) {
+    if (!/^\d{1,9}$/.test(match[3])) return undefined;
+    ttlSeconds = Number(match[3]);
   }
-
-  private onMessage(text: string): void {
-    let request: RpcRequest;
-    try {
-      request = JSON.parse(text) as RpcRequest;
-    } catch {
-      this.send({ jsonrpc: '2.0', id: null, error: { code: RPC.parse, message: 'Parse error' } });
-      return;
-    }
-    if (typeof request !== 'object' || request === null || typeof request.method !== 'string') {
-      this.send({
-        jsonrpc: '2.0',
-        id: request?.id ?? null,
-        error: { code: RPC.invalid, message: 'Invalid request' },
-      });
-      return;
-    }
-    const reply = (result: unknown) => this.send({ jsonrpc: '2.0', id: request.id, result });
-    const fail = (code: number, message: string, parameter?: string) =>
-      this.send({
-        jsonrpc: '2.0',
-        id: request.id,
-        error: { code, message, ...(parameter ? { parameter } : {}) },
-      });
-    const params = request.params;
-    const param = (name: string, index: number): unknown =>
-      Array.isArray(params)
-        ? params[index]
-        : (params as Record<string, unknown> | undefined)?.[name];
-
-    if (request.handle === -1) {
-      switch (request.method) {
-        case 'OpenDoc': {
-          const docName = param('qDocName', 0);
-          if (docName !== this.app.id) return fail(1002, 'App not found', String(docName));
-          this.docOpen = true;
-          return reply({ qReturn: { qType: 'Doc', qHandle: DOC_HANDLE, qGenericId: this.app.id } });
-        }
-        case 'GetActiveDoc':
-          if (!this.docOpen) return fail(1007, 'No active document');
-          return reply({ qReturn: { qType: 'Doc', qHandle: DOC_HANDLE, qGenericId: this.app.id } });
-        case 'EngineVersion':
-          return reply({ qVersion: { qComponentVersion: '12.2000.0-emulator' } });
-        case 'ProductVersion':
-          return reply({ qReturn: '12.2000.0-emulator' });
-        case 'IsDesktopMode':
-          return reply({ qReturn: false });
-        case 'GetAuthenticatedUser':
-          return reply({ qReturn: this.userName });
-        default:
-          return fail(RPC.noMethod, 'Method not found', request.method);
-      }
-    }
-    if (request.handle === DOC_HANDLE && this.docOpen) {
-      switch (request.method) {
-        case 'GetAppLayout':
-          return reply({
-            qLayout: {
-              qTitle: this.app.name,
-              qFileName: this.app.id,
-              qLastReloadTime: '2026-11-01T08:00:00.000Z',
-              qHasScript: true,
-              qHasData: true,
-              qStateNames: [],
-              qMeta: { privileges: ['read'] },
-              qLocaleInfo: { qDecimalSep: '.', qThousandSep: ',', qCollation: 'en-US' },
-            },
-          });
-        case 'GetAppProperties':
-          return reply({
-            qProp: { qTitle: this.app.name, description: this.app.description ?? '' },
-          });
-        case 'GetTablesAndKeys':
-          return reply({ qtr: [], qk: [] });
-        default:
-          return fail(RPC.noMethod, 'Method not found', request.method);
-      }
-    }
-    return fail(RPC.params, 'Invalid handle', String(request.handle));
-  }
+  return {
+    appId,
+    ...(identity ? { identity } : {}),
+    ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+    accessToken: url.searchParams.get('accessToken'),
+  };
 }
 
 /**
- * The engine endpoint `/app/{appId}?accessToken=<websocket purpose token>`. Refuses a missing or
- * wrong token (401), an app that does not exist (404) and a browser origin the tenant does not
- * allow (403) before the WebSocket handshake completes.
+ * Authenticates an engine socket the two ways Qlik Cloud does: a browser (which cannot set
+ * headers on a WebSocket) puts a websocket-purpose token in `?accessToken=`; Node clients such as
+ * @qlik/api and enigma.js send `Authorization: Bearer <access token>`. Each way takes only its
+ * own kind of token, so a purpose token is never a Bearer credential and a long-lived access
+ * token never travels in a URL.
+ */
+export async function authenticateEngineSocket(
+  tenant: Tenant,
+  target: EngineTarget,
+  authorization: string | undefined,
+): Promise<AccessTokenRecord | undefined> {
+  if (target.accessToken !== null) {
+    return target.accessToken
+      ? tenant.verifyAccessToken(target.accessToken, 'websocket')
+      : undefined;
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  return bearer ? tenant.verifyAccessToken(bearer, undefined) : undefined;
+}
+
+/** Who the engine says is connected: the user, or the client's bot for client_credentials. */
+function qixUser(tenant: Tenant, record: AccessTokenRecord): QixUser {
+  const user = record.userId ? tenant.user(record.userId) : undefined;
+  if (user) {
+    return { authenticatedUser: `UserDirectory=emulator; UserId=${user.subject}`, userId: user.id };
+  }
+  return {
+    authenticatedUser: `UserDirectory=qlikbot; UserId=${record.clientId}`,
+    userId: record.clientId,
+  };
+}
+
+/**
+ * The engine endpoint `/app/{appId}`. Before the handshake completes it refuses a malformed target
+ * (400), a browser origin the tenant does not allow (403) and a missing or wrong token (401); an
+ * app that does not exist gets an open socket closed with {@link CLOSE_APP_NOT_FOUND}.
  */
 export function createEngine(tenant: Tenant) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -145,25 +123,20 @@ export function createEngine(tenant: Tenant) {
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const match = /^\/app\/([^/]+)\/?$/.exec(url.pathname);
-    if (!match) return refuse(socket, 404, 'Not Found');
+    const target = parseEngineTarget(req.url);
+    if (!target) {
+      return refuse(socket, 400, 'Bad Request', 'the engine socket is /app/{appId}');
+    }
     const origin = req.headers.origin;
     if (origin && !tenant.allowedOrigin(origin)) return refuse(socket, 403, 'Forbidden');
-    const token = url.searchParams.get('accessToken');
-    const record = token ? await tenant.verifyAccessToken(token, 'websocket') : undefined;
+    const record = await authenticateEngineSocket(tenant, target, req.headers.authorization);
     if (!record) return refuse(socket, 401, 'Unauthorized');
-    const app = tenant.config.apps.find((candidate) => candidate.id === safeDecode(match[1]!));
-    if (!app) return refuse(socket, 404, 'Not Found');
-    const user = record.userId ? tenant.user(record.userId) : undefined;
+    const app = tenant.config.apps.find((candidate) => candidate.id === target.appId);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      new EngineSession(
-        ws,
-        app,
-        user ? `UserDirectory=emulator; UserId=${user.subject}` : 'client',
-      );
+      if (!app) return ws.close(CLOSE_APP_NOT_FOUND, 'App not found');
+      new QixSession(ws, app, () => tenant.config.apps, qixUser(tenant, record), tenant.now);
     });
   }
 

@@ -20,6 +20,7 @@ export {
   type ClientConfig,
   type UserConfig,
   type AppConfig,
+  type SheetConfig,
 } from './config.js';
 export type { RequestLogEntry, Fault } from './control.js';
 

@@ -112,13 +112,22 @@ describe('client_credentials grant', () => {
     );
   });
 
-  it('gives a token that reads the items API but has no user', async () => {
+  it('gives a token that reads the items API and whose users/me is the client’s bot user', async () => {
     const { access_token } = await ok(await postToken(base, request()));
     const items = await fetch(`${base}/api/v1/items?resourceType=app`, {
       headers: { authorization: `Bearer ${access_token}` },
     });
     expect(items.status).toBe(200);
-    await expectError(await getMe(base, access_token), 404);
+    const me = await getMe(base, access_token);
+    expect(me.status).toBe(200);
+    expect(await json(me)).toEqual({
+      id: `bot-${BACKEND.clientId}`,
+      tenantId: 'emulator-tenant',
+      subject: `qlikbot\\${BACKEND.clientId}`,
+      name: BACKEND.clientId,
+      status: 'active',
+      roles: [],
+    });
   });
 
   it('refuses a wrong client_secret with 401 invalid_client', async () => {

@@ -7,6 +7,7 @@ import {
   APP_ORIGIN,
   OTHER_ORIGIN,
   SALES_APP,
+  closeOf,
   engineUrl,
   handshake,
   json,
@@ -170,16 +171,27 @@ describe('the engine WebSocket /app/{appId}', () => {
     expect((await handshake(engineUrl(base, SALES_APP.id, websocket))).status).toBe(401);
   });
 
-  it('answers 404 for an app that does not exist', async () => {
+  it('closes the socket with 4204 "App not found" for an app that does not exist', async () => {
     const websocket = await purposeToken(base, accessToken, 'websocket');
-    expect((await handshake(engineUrl(base, 'no-such-app', websocket))).status).toBe(404);
-    expect((await handshake(engineUrl(base, '%E0%A4%A', websocket))).status).toBe(404);
+    const closed = await closeOf(engineUrl(base, 'no-such-app', websocket));
+    expect(closed).toEqual({ code: 4204, reason: 'App not found' });
   });
 
-  it('answers 404 for a socket path other than /app/{appId}', async () => {
+  it('answers 400 for a socket path other than /app/{appId} or a malformed one', async () => {
     const websocket = await purposeToken(base, accessToken, 'websocket');
-    const url = `${base.replace(/^http/, 'ws')}/engine?accessToken=${websocket}`;
-    expect((await handshake(url)).status).toBe(404);
+    const ws = base.replace(/^http/, 'ws');
+    for (const path of [
+      '/engine',
+      '/app/',
+      '/app/%E0%A4%A',
+      `/app/${SALES_APP.id}/ttl/abc`,
+      `/app/${SALES_APP.id}/identity/`,
+      `/app/${SALES_APP.id}/something/else`,
+    ]) {
+      const refused = await handshake(`${ws}${path}?accessToken=${websocket}`);
+      expect(refused.status, path).toBe(400);
+      expect(JSON.parse(refused.body).errors[0].status).toBe('400');
+    }
   });
 
   it('refuses a browser origin the tenant does not allow with 403', async () => {

@@ -16,7 +16,7 @@ describe("the main entry's module graph", () => {
       mainFields: ['module', 'main'],
       logLevel: 'silent',
       // Left out of the bundle so they show up as imports in the metafile.
-      external: ['node:*', 'ws', '@hono/node-server'],
+      external: ['node:*', 'ws', '@hono/node-server', 'esbuild'],
     });
     // Walk the static imports only, from the entry.
     const seen = new Set<string>();

@@ -486,21 +486,6 @@ export function handshake(
   });
 }
 
-/** Opens a WebSocket and resolves with the close code and reason the server ends it with. */
-export function closeOf(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    socket.on('unexpected-response', (_req, res) =>
-      reject(new Error(`the handshake was refused with ${res.statusCode}`)),
-    );
-    socket.on('error', (error) => reject(error));
-  });
-}
-
 /**
  * Sends raw bytes to the server on loopback and resolves with everything it answers: for what
  * `fetch` will not send (another Host header, a malformed request line). Always over the socket,
@@ -514,5 +499,20 @@ export function rawRequest(port: number, text: string): Promise<string> {
     socket.on('data', (chunk: string) => (reply += chunk));
     socket.on('end', () => resolve(reply));
     socket.on('error', reject);
+  });
+}
+
+/** Opens a WebSocket and resolves with the close code and reason the server ends it with. */
+export function closeOf(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    socket.on('unexpected-response', (_req, res) =>
+      reject(new Error(`the handshake was refused with ${res.statusCode}`)),
+    );
+    socket.on('error', (error) => reject(error));
   });
 }

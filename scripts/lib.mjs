@@ -68,9 +68,9 @@ export async function installDependencies(pnpm) {
   if (code !== 0) throw new Error('pnpm install failed');
 }
 
-/** Builds the libraries and the emulator (the apps build on demand). */
+/** Builds the libraries and the emulator (the apps build on demand): `pnpm build`, as documented. */
 export async function buildPackages(pnpm) {
-  log('building packages');
-  const code = await run(pnpm, ['-r', '--filter', './packages/**', 'run', 'build']);
+  log('building packages (pnpm build)');
+  const code = await run(pnpm, ['run', 'build']);
   if (code !== 0) throw new Error('build failed');
 }

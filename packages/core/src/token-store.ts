@@ -23,7 +23,12 @@ export interface TokenState {
  * pass, retried with backoff.
  */
 export interface TokenStore {
+  /**
+   * Calls `listener` whenever the snapshot changes; while anyone listens, the core keeps the
+   * token fresh. Returns the function that stops listening.
+   */
   subscribe(listener: Listener): () => void;
+  /** The token, its expiry and its last error; the same object until one of them changes. */
   getSnapshot(): TokenState;
 }
 

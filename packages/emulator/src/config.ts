@@ -35,8 +35,11 @@ export interface UserConfig {
 
 /** A sheet of an app, as the engine lists it to @qlik/api's `getSheetList()`. */
 export interface SheetConfig {
+  /** The sheet's object id (`qInfo.qId`), unique within its app. */
   id: string;
+  /** The title `getSheetList()` and the sheet's layout show. */
   title: string;
+  /** An optional description, shown with the title. */
   description?: string;
 }
 

@@ -13,7 +13,22 @@ import { mediaType, methodNotAllowed } from './http.js';
 import type { Ctx, Env, Shared } from './context.js';
 
 /** The settings that may change while the tenant runs (see {@link TenantControls.configure}). */
-export type RuntimeSettings = Pick<EmulatorConfig, (typeof RUNTIME_SETTINGS)[number]>;
+export type RuntimeSettings = Pick<
+  EmulatorConfig,
+  | 'autoApprove'
+  | 'accessTokenTtlSeconds'
+  | 'purposeTokenTtlSeconds'
+  | 'refreshTokenTtlSeconds'
+  | 'authorizationCodeTtlSeconds'
+  | 'maxTokensPerUser'
+  | 'rotateRefreshTokens'
+  | 'reuseDetection'
+  | 'expiryFields'
+>;
+// Spelled out above for the API reference; this fails to compile if the two lists drift apart.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const settingsMatch: SameKeys<keyof RuntimeSettings, (typeof RUNTIME_SETTINGS)[number]> = true;
+void settingsMatch;
 
 /** What a fault may say when it is added; the tenant gives it its `id` and counts its `hits`. */
 export type FaultInput = Omit<Fault, 'id' | 'hits'>;

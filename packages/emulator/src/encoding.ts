@@ -4,7 +4,9 @@
  * import in its module graph.
  */
 
-const encoder = new TextEncoder();
+// Made on use, not on import: some test environments (Jest's jsdom) lack TextEncoder until a
+// setup file provides it, and importing the package must not fail there.
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** RFC 4648 section 5 base64url without padding. */
 export function base64url(bytes: Uint8Array): string {
@@ -20,13 +22,13 @@ export function randomId(bytes = 32): string {
 
 /** base64url(SHA-256(text)): the S256 code challenge of RFC 7636 section 4.2. */
 export async function sha256Base64url(text: string): Promise<string> {
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text))));
 }
 
 /** Compares two secrets in time that depends only on their lengths. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
+  const left = utf8(a);
+  const right = utf8(b);
   let difference = left.length ^ right.length;
   for (let i = 0; i < left.length; i += 1) difference |= left[i]! ^ (right[i % right.length] ?? 0);
   return difference === 0;
@@ -46,5 +48,5 @@ export function decodeBase64(value: string): string | undefined {
 
 /** UTF-8 length of a string, for Content-Length. */
 export function byteLength(text: string): number {
-  return encoder.encode(text).length;
+  return utf8(text).length;
 }

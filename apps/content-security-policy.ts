@@ -4,14 +4,20 @@
  * Qlik Cloud tenant only. Should script get injected anyway, it cannot send what it finds to
  * another origin by `fetch`, WebSocket, an image or a form.
  *
- * `tenant` is what the app's `host` option says (`tenant.eu.qlikcloud.com`, or an origin).
+ * `tenant` is what the app's `host` option says (`tenant.eu.qlikcloud.com`, or an origin);
+ * `runtimeFromTenant` is for an app on @qlik/api, which loads scripts from the tenant.
  * @returns the directives, and the same without the ones a `<meta>` element cannot carry
  */
-export function contentSecurityPolicy(tenant: string): { header: string; meta: string } {
+export function contentSecurityPolicy(
+  tenant: string,
+  { runtimeFromTenant = false } = {},
+): { header: string; meta: string } {
   const origin = new URL(/^https?:\/\//.test(tenant) ? tenant : `https://${tenant}`).origin;
   const directives = [
     `default-src 'self'`,
-    `script-src 'self'`,
+    // @qlik/api in a browser imports its runtime modules from the tenant (`/qlik-embed/main.js`):
+    // an app that uses it trusts the tenant's scripts too. Still no inline script and no eval.
+    `script-src 'self'${runtimeFromTenant ? ` ${origin}` : ''}`,
     `style-src 'self'`,
     // Thumbnails come from the tenant (webresource-token URLs); the favicon is a data: URL.
     `img-src 'self' data: ${origin}`,
@@ -31,7 +37,10 @@ export function contentSecurityPolicy(tenant: string): { header: string; meta: s
  * static host (which serves files and sets no header) still delivers it. Not in development:
  * Vite's dev server injects inline scripts of its own.
  */
-export function contentSecurityPolicyMeta(tenant: string) {
+export function contentSecurityPolicyMeta(
+  tenant: string,
+  options?: { runtimeFromTenant?: boolean },
+) {
   // Typed by shape (this file is shared by both apps and sees no `vite` of its own).
   return {
     name: 'content-security-policy',
@@ -41,7 +50,7 @@ export function contentSecurityPolicyMeta(tenant: string) {
         tag: 'meta',
         attrs: {
           'http-equiv': 'Content-Security-Policy',
-          content: contentSecurityPolicy(tenant).meta,
+          content: contentSecurityPolicy(tenant, options).meta,
         },
         injectTo: 'head-prepend' as const,
       },

@@ -1,0 +1,34 @@
+import { QlikAuthProvider } from '@qlik-auth/react';
+import { createTestTenant } from '@qlik-auth/testing';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { afterEach, expect, it } from 'vitest';
+import { Profile } from '../src/profile.js';
+
+afterEach(cleanup);
+
+it('shows the signed-in user’s name', async () => {
+  const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+  const auth = await tenant.signIn('ada');
+  render(
+    <QlikAuthProvider auth={auth}>
+      <Profile />
+    </QlikAuthProvider>,
+  );
+  expect(await screen.findByText('Signed in as Ada Lovelace')).toBeTruthy();
+  auth.destroy();
+});
+
+it('shows the signed-out state once the session expires', async () => {
+  const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+  const auth = await tenant.signIn('ada');
+  render(
+    <QlikAuthProvider auth={auth}>
+      <Profile />
+    </QlikAuthProvider>,
+  );
+  await screen.findByText('Signed in as Ada Lovelace');
+  // act(): the session ends outside React, which re-renders the signed-out state.
+  await act(() => tenant.expireSession('ada'));
+  expect(await screen.findByText('Your session has ended. Sign in again')).toBeTruthy();
+  auth.destroy();
+});

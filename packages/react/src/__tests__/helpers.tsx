@@ -10,7 +10,7 @@ import {
   type QlikAuthOptions,
   type QlikTokenOptions,
 } from '../index.js';
-import { createFakeTenant, type FakeTenantOptions } from './fake-tenant.js';
+import { createTestTenant, type TestTenantConfig } from '@qlik-auth/testing';
 
 afterEach(() => {
   cleanup();
@@ -19,26 +19,44 @@ afterEach(() => {
 
 let sequence = 0;
 
+/** A Qlik OAuth error body (`meta.error` the RFC 6749 name), as a fault the tenant answers with. */
+export const oauthError = (status: number, error: string, detail: string) => ({
+  status,
+  body: {
+    errors: [{ code: 'OAUTH-1', title: error, detail, status: String(status), meta: { error } }],
+  },
+});
+
 /**
- * A fake tenant and the options of a real core instance wired to it. Each call gets its own
- * client id, so its own IndexedDB database (fake-indexeddb): tests never share a session.
- * `navigate` is recorded instead of leaving the page.
+ * An emulated tenant (`@qlik-auth/testing`, the emulator's own handler) and the options of a real
+ * core instance wired to it. Each call gets its own client id, so its own IndexedDB database
+ * (fake-indexeddb): tests never share a session. `navigate` is recorded instead of leaving the
+ * page.
  */
 export function setup(
-  overrides: { tenant?: FakeTenantOptions; auth?: Partial<QlikAuthOptions> } = {},
+  overrides: { tenant?: Partial<TestTenantConfig>; auth?: Partial<QlikAuthOptions> } = {},
 ) {
   sequence += 1;
-  const tenant = createFakeTenant({
+  const kit = createTestTenant({
+    users: [{ id: 'user-ada', subject: 'emulator|ada', name: 'Ada Lovelace' }],
     clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
+    redirectUri: `${location.origin}/callback`,
     ...overrides.tenant,
+  });
+  const tenant = Object.assign(kit, {
+    /** Token requests of one grant type, from the tenant's request log. */
+    grants: (grantType: string) =>
+      kit.requests().filter((r) => r.path === '/oauth/token' && r.grantType === grantType),
+    /** Requests to one path, from the tenant's request log. */
+    to: (path: string) => kit.requests().filter((r) => r.path === path),
   });
   const navigations: string[] = [];
   const warnings: string[] = [];
   const options: QlikAuthOptions = {
-    host: tenant.origin,
-    clientId: tenant.clientId,
-    redirectUri: `${location.origin}/callback`,
-    fetch: tenant.fetch,
+    ...tenant.clientOptions(),
+    // A real browser's defaults: IndexedDB (fake-indexeddb here) and the page's clock.
+    storage: 'indexeddb',
+    now: undefined,
     navigate: (url) => void navigations.push(url),
     onWarning: (message) => void warnings.push(message),
     ...overrides.auth,
@@ -61,7 +79,7 @@ export function setup(
     const earlier = create();
     await earlier.signIn({ returnTo: opts.returnTo, appState: opts.appState });
     earlier.destroy();
-    const url = tenant.authorize(navigations.pop()!, { deny: opts.deny });
+    const url = await tenant.authorize(navigations.pop()!, { deny: opts.deny });
     history.replaceState(null, '', url);
     return url;
   }
@@ -104,7 +122,7 @@ export function TokenView({
   );
 }
 
-/** The claims of a JWT the fake tenant issued. */
+/** The claims of a JWT the tenant issued. */
 export function claims(token: string): Record<string, unknown> {
   return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
 }
@@ -120,13 +138,6 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: 
     if (!error) return this.props.children;
     return <p data-testid="boundary">{(error as { code?: string }).code ?? error.message}</p>;
   }
-}
-
-/** A promise and its resolver, to hold a response until the test lets it go. */
-export function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** Lets pending promises, IndexedDB requests and timers of 0 ms run. */

@@ -85,16 +85,28 @@ export const readLimit: MiddlewareHandler<Env> = bodyLimit({
 function corsHeadersFor(shared: Shared, c: Ctx): Record<string, string> {
   const origin = c.req.header('origin');
   return origin && shared.allowedOrigin(origin)
-    ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+    ? {
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        vary: 'Origin',
+      }
     : {};
 }
 
 /**
  * CORS for the token, revoke and API paths: only the registered clients' origins get CORS
- * headers; a preflight from any other origin is refused with 403.
+ * headers; a preflight from any other origin is refused with 403. Allowed origins get
+ * credentialed CORS (Qlik's own clients send `credentials: 'include'`) and every header their
+ * preflight asks for (such as `qlik-api-version`), as Qlik Cloud answers them.
  */
 export function clientCors(shared: Shared, methods: string[]): MiddlewareHandler<Env> {
-  const allowed = cors({ origin: (origin) => origin, allowMethods: methods, maxAge: 600 });
+  // Hono's cors echoes Access-Control-Request-Headers when allowHeaders is left empty.
+  const allowed = cors({
+    origin: (origin) => origin,
+    allowMethods: methods,
+    credentials: true,
+    maxAge: 600,
+  });
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (origin && shared.allowedOrigin(origin)) return allowed(c, next);

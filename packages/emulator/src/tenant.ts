@@ -164,6 +164,13 @@ export class Tenant {
     return client;
   }
 
+  /** The client a request names, where the grant needs no client authentication. */
+  identifyClient(clientId: string | undefined): ClientConfig {
+    const client = this.client(clientId);
+    if (!client) throw oauthError(401, 'invalid_client', 'unknown client_id');
+    return client;
+  }
+
   /** The signing key pair, made on first use (ES256). */
   private async signingKeys(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
     if (!this.keys) {

@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
 import {
   fetch,
+  ACCESS_TOKEN_TYPE,
   ALAN,
   CLIENT_ID,
   IMPERSONATION,
+  TOKEN_EXCHANGE,
   controlOk,
   expectError,
   expectOAuthError,
@@ -336,6 +338,65 @@ describe('user impersonation grant', () => {
       await postToken(base, request({ client_secret: undefined })),
       400,
       'invalid_request',
+    );
+  });
+});
+
+describe('token exchange by a confidential client', () => {
+  /** A user access token issued to the confidential BACKEND client (by impersonation). */
+  async function backendUserToken(): Promise<string> {
+    const body = await ok(
+      await postToken(base, {
+        grant_type: IMPERSONATION,
+        client_id: BACKEND.clientId,
+        client_secret: BACKEND.clientSecret,
+        user_lookup: { field: 'userId', value: ALAN.id },
+      }),
+    );
+    return body.access_token;
+  }
+
+  const exchange = (subjectToken: string, extra: Record<string, unknown> = {}) => ({
+    grant_type: TOKEN_EXCHANGE,
+    client_id: BACKEND.clientId,
+    subject_token: subjectToken,
+    subject_token_type: ACCESS_TOKEN_TYPE,
+    purpose: 'websocket',
+    ...extra,
+  });
+
+  it('needs no client_secret: the OpenAPI token-exchange request has none', async () => {
+    const body = await ok(await postToken(base, exchange(await backendUserToken())));
+    expect(body.issued_token_type).toBe(ACCESS_TOKEN_TYPE);
+    expect(decodeJwt(body.access_token)).toMatchObject({
+      purpose: 'websocket',
+      client_id: BACKEND.clientId,
+    });
+  });
+
+  it('accepts the right secret, in the body or as HTTP Basic', async () => {
+    const subject = await backendUserToken();
+    await ok(await postToken(base, exchange(subject, { client_secret: BACKEND.clientSecret })));
+    await ok(
+      await postToken(base, exchange(subject, { client_id: undefined }), {
+        headers: basic(BACKEND.clientId, BACKEND.clientSecret),
+      }),
+    );
+  });
+
+  it('refuses a wrong secret with 401 invalid_client', async () => {
+    await expectOAuthError(
+      await postToken(base, exchange(await backendUserToken(), { client_secret: 'wrong' })),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('refuses another client naming itself without a secret with 401 invalid_grant', async () => {
+    await expectOAuthError(
+      await postToken(base, exchange(await backendUserToken(), { client_id: REPORTER.clientId })),
+      401,
+      'invalid_grant',
     );
   });
 });

@@ -7,6 +7,7 @@ import {
   OTHER_ORIGIN,
   SALES_APP,
   TOKEN_EXCHANGE,
+  controlOk,
   expectError,
   postRevoke,
   postToken,
@@ -72,13 +73,18 @@ const calls: Record<string, Call> = {
     }),
 };
 
-function preflight(path: string, origin: string, method = 'POST'): Promise<Response> {
+function preflight(
+  path: string,
+  origin: string,
+  method = 'POST',
+  requestHeaders = 'authorization, content-type',
+): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: 'OPTIONS',
     headers: {
       origin,
       'access-control-request-method': method,
-      'access-control-request-headers': 'authorization, content-type',
+      'access-control-request-headers': requestHeaders,
     },
   });
 }
@@ -110,6 +116,52 @@ describe('CORS for an allowed origin', () => {
     });
   }
 
+  for (const [name, call] of Object.entries(calls)) {
+    it(`allows credentials on ${name} from the client's origin`, async () => {
+      const res = await call(APP_ORIGIN);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      await res.arrayBuffer();
+    });
+  }
+
+  for (const [path, method] of [
+    ['/oauth/token', 'POST'],
+    ['/oauth/revoke', 'POST'],
+    ['/api/v1/users/me', 'GET'],
+  ] as const) {
+    it(`allows credentials and every requested header (qlik-api-version) on the preflight of ${path}`, async () => {
+      const res = await preflight(
+        path,
+        APP_ORIGIN,
+        method,
+        'authorization, content-type, qlik-api-version, x-qlik-client',
+      );
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      const allowed = (res.headers.get('access-control-allow-headers') ?? '')
+        .toLowerCase()
+        .split(/\s*,\s*/);
+      expect(allowed).toEqual(
+        expect.arrayContaining([
+          'authorization',
+          'content-type',
+          'qlik-api-version',
+          'x-qlik-client',
+        ]),
+      );
+    });
+  }
+
+  it("allows credentials on an injected fault answered to the client's origin", async () => {
+    await controlOk(base, 'POST', '/faults', { path: '/api/v1/items', status: 503, times: 1 });
+    const res = await fetch(`${base}/api/v1/items`, { headers: { origin: APP_ORIGIN } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    await res.arrayBuffer();
+  });
+
   it('allows the 127.0.0.1 spelling of a registered dev origin', async () => {
     const res = await preflight('/oauth/token', 'http://127.0.0.1:5173');
     expect(res.status).toBe(204);
@@ -118,12 +170,35 @@ describe('CORS for an allowed origin', () => {
 
 describe('CORS for a disallowed origin', () => {
   for (const [name, call] of Object.entries(calls)) {
-    it(`sends no access-control-allow-origin on ${name}`, async () => {
+    it(`sends no access-control-allow-origin and no credentials on ${name}`, async () => {
       const res = await call(OTHER_ORIGIN);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       await res.arrayBuffer();
     });
   }
+
+  it('refuses a preflight asking for qlik-api-version from an unregistered origin', async () => {
+    const res = await preflight(
+      '/api/v1/users/me',
+      OTHER_ORIGIN,
+      'GET',
+      'authorization, qlik-api-version',
+    );
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(res.headers.get('access-control-allow-headers')).toBeNull();
+    await expectError(res, 403);
+  });
+
+  it('sends no credentials on an injected fault answered to an unregistered origin', async () => {
+    await controlOk(base, 'POST', '/faults', { path: '/api/v1/items', status: 503, times: 1 });
+    const res = await fetch(`${base}/api/v1/items`, { headers: { origin: OTHER_ORIGIN } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    await res.arrayBuffer();
+  });
 
   it('sends no access-control-allow-origin without an Origin header', async () => {
     const res = await calls['GET /api/v1/users/me']!(undefined);
@@ -149,6 +224,8 @@ describe('public metadata', () => {
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json']) {
       const res = await fetch(`${base}${path}`, { headers: { origin: OTHER_ORIGIN } });
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      // Credentials never go with the wildcard (the Fetch standard forbids the pair).
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       await res.arrayBuffer();
     }
   });

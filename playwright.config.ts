@@ -7,6 +7,8 @@ const emulatorUrl = `http://localhost:${EMULATOR_PORT}`;
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
+  // e2e/static runs with playwright.static.config.ts (no fixed-port servers).
+  testIgnore: 'static/**',
   // The specs share one emulator and change its settings through the control API: run serially.
   workers: 1,
   fullyParallel: false,

@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../scripts/tsup-library.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/msw.ts', 'src/cli.ts'],
-  format: ['esm'],
-  dts: { entry: ['src/index.ts', 'src/msw.ts'] },
-  target: 'node20',
-  platform: 'node',
-  clean: true,
-  sourcemap: true,
-});
+export default defineConfig(
+  libraryConfig({
+    entry: { index: 'src/index.ts', msw: 'src/msw.ts' },
+    // The CLI is run by bin/qlik-auth-emulator.js, not imported: ES module only.
+    esmOnlyEntry: { cli: 'src/cli.ts' },
+    platform: 'node',
+  }),
+);

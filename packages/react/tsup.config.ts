@@ -1,13 +1,14 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../scripts/tsup-library.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  target: 'es2022',
-  platform: 'browser',
-  clean: true,
-  sourcemap: true,
-  // Peers and the core are the app's own copies, never bundled here.
-  external: ['react', 'react/jsx-runtime', '@qlik-auth/core'],
-});
+export default defineConfig(
+  libraryConfig({
+    entry: { index: 'src/index.ts' },
+    // Peers and the core are the app's own copies, never bundled here (tsup leaves dependencies
+    // and peers external; the JSX runtime is a subpath of a peer, named here).
+    external: ['react/jsx-runtime'],
+    // Every module is a client module for React Server Components (Next.js App Router): the
+    // provider and hooks use context and effects.
+    banner: "'use client';",
+  }),
+);

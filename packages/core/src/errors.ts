@@ -62,17 +62,25 @@ export const QlikAuthErrorCode = /* @__PURE__ */ Object.fromEntries(
 
 /** One entry of the Qlik Cloud `{ errors: [...] }` body (`components.schemas.Error`). */
 export interface QlikErrorEntry {
+  /** Qlik's error code, e.g. `OAUTH-1`; stable, unlike the title. */
   code: string;
+  /** A short summary for people. */
   title: string;
+  /** More about this occurrence, when the tenant gave it. */
   detail?: string;
+  /** The HTTP status, as a string (as Qlik sends it). */
   status?: string;
+  /** Anything else the tenant attached to the entry. */
   meta?: Record<string, unknown>;
 }
 
 /** Optional facts a {@link QlikAuthError} carries; all are plain data, never a token. */
 export interface QlikAuthErrorDetails {
+  /** Whether the same call may succeed later (network, 5xx, 429). Default false. */
   retryable?: boolean;
+  /** The HTTP status of the tenant's answer, where there was one. */
   status?: number;
+  /** The parsed `errors[]` of the tenant's answer, where it had one. */
   qlikErrors?: QlikErrorEntry[];
   /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
   error?: string;
@@ -82,6 +90,7 @@ export interface QlikAuthErrorDetails {
   errorCode?: string;
   /** Qlik's `error_detail` of an error redirect. */
   errorDetail?: string;
+  /** The underlying failure (a `TypeError` from `fetch`, an oauth4webapi error, ...). */
   cause?: unknown;
 }
 
@@ -92,16 +101,25 @@ export interface QlikAuthErrorDetails {
  */
 export class QlikAuthError extends Error {
   // `declare`: set by Object.assign below, so absent facts are absent keys, not `undefined` ones.
+  /** What went wrong, as a stable {@link QlikAuthErrorCode} value: branch on this. */
   declare readonly code: QlikAuthErrorCode;
+  /** Whether trying the same thing again later can succeed (network, 5xx, 429). */
   declare readonly retryable: boolean;
+  /** The HTTP status of the tenant's answer, where there was one. */
   declare readonly status?: number;
+  /** The tenant's parsed `{ errors: [...] }` body, where it sent one. */
   declare readonly qlikErrors?: QlikErrorEntry[];
+  /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
   declare readonly error?: string;
+  /** `error_description` of an error redirect or an RFC 6749 error body. */
   declare readonly errorDescription?: string;
+  /** Qlik's internal `error_code` of an error redirect. */
   declare readonly errorCode?: string;
+  /** Qlik's `error_detail` of an error redirect. */
   declare readonly errorDetail?: string;
 
   /**
+   * Creates an error; the core throws these, applications seldom need to.
    * @param code - a {@link QlikAuthErrorCode} value
    * @param message - for people; branch on `code`, not on this
    * @param details - status, server errors and the cause

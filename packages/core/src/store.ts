@@ -9,6 +9,7 @@ export type AuthStatus = 'loading' | 'signedOut' | 'signedIn';
  * refresh token never leaves the core.
  */
 export interface AuthState {
+  /** `loading` until the stored session has been read, then `signedIn` or `signedOut`. */
   readonly status: AuthStatus;
   /**
    * The last failure worth showing: why the session ended (`session_expired`, `token_expired`),
@@ -19,6 +20,7 @@ export interface AuthState {
   readonly expiresAt?: number;
   /** The scopes the tenant granted. */
   readonly scopes?: readonly string[];
+  /** Who is signed in, from the access token's claims. */
   readonly user?: AuthUser;
   /** Present (true) while the tokens are being renewed, including retries after failures. */
   readonly refreshing?: boolean;

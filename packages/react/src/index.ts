@@ -19,7 +19,11 @@
  *   </QlikAuthProvider>,
  * );
  */
-export * from '@qlik-auth/core';
+// Named, not `export *`: the built modules start with 'use client', and a client module may not
+// re-export with a star (React Server Components need the names). The types ride along with
+// `export type *`. A test checks that every value the core exports is here.
+export { createQlikAuth, QlikAuthError, QlikAuthErrorCode } from '@qlik-auth/core';
+export type * from '@qlik-auth/core';
 export { QlikAuthProvider } from './provider.js';
 export type { QlikAuthProviderProps } from './provider.js';
 export { useQlikAuth } from './use-qlik-auth.js';

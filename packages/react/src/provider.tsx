@@ -7,7 +7,12 @@ import {
 } from '@qlik-auth/core';
 import { QlikAuthContext, callbacks, isRedirectCallback, noop } from './context.js';
 
-interface ProviderBaseProps {
+/**
+ * Props of {@link QlikAuthProvider}: an instance (`auth`), or the options of `createQlikAuth`
+ * inline. Inline options are read once, on mount: like `useState(() => new QueryClient())`.
+ */
+export type QlikAuthProviderProps = {
+  /** What the hooks below may read the session from. */
   children?: ReactNode;
   /**
    * Called once the redirect callback has signed the user in, with what `signIn` was given:
@@ -16,14 +21,16 @@ interface ProviderBaseProps {
   onRedirectCallback?: (result: CallbackResult) => void;
   /** Leave the redirect callback to the app (it calls `auth.handleRedirectCallback()` itself). */
   skipRedirectCallback?: boolean;
-}
-
-/**
- * Props of {@link QlikAuthProvider}: an instance (`auth`), or the options of `createQlikAuth`
- * inline. Inline options are read once, on mount: like `useState(() => new QueryClient())`.
- */
-export type QlikAuthProviderProps = ProviderBaseProps &
-  ({ auth: QlikAuth } | (QlikAuthOptions & { auth?: undefined }));
+} & (
+  | {
+      /** The instance the hooks read; the app created it and destroys it. */
+      auth: QlikAuth;
+    }
+  | (QlikAuthOptions & {
+      /** Not with inline options: the provider creates (and destroys) the instance. */
+      auth?: undefined;
+    })
+);
 
 const replaceUrl = ({ returnTo }: CallbackResult) =>
   returnTo && history.replaceState(history.state, '', returnTo);

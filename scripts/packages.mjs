@@ -1,0 +1,587 @@
+#!/usr/bin/env node
+// The published packages as a user gets them. Each subcommand is one step of `npm test`:
+//
+//   pack      `pnpm pack` every published package (its `prepack` builds it) into a temp dir
+//             outside the workspace; fail if a tarball keeps a `workspace:` range
+//   lint      `publint --strict` and `attw` (profile node16: node16 CJS + ESM, bundler) on
+//             every tarball
+//   load      a scratch project in the temp dir installs the tarballs with npm (plus the
+//             packages' peers); its ES module part imports every entry, its CommonJS part
+//             requires every entry, and Jest 30 with no config at all (CommonJS) loads them too
+//   examples  every ts/tsx code block of the READMEs and docs pages, type-checked against the
+//             installed tarballs
+//   nextjs    fixtures/nextjs (Next.js 15 App Router, QlikAuthProvider in a server page) installs
+//             the tarballs, builds and prerenders
+//
+// Published packages are found, not listed: every `packages/*` whose package.json is not
+// private, and every key of its exports map is an entry. Adding a package or a subpath needs no
+// change here.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { root } from './lib.mjs';
+
+const work = join(
+  tmpdir(),
+  `qlik-auth-packages-${createHash('sha256').update(root).digest('hex').slice(0, 10)}`,
+);
+const tarballs = join(work, 'tarballs');
+const scratch = join(work, 'scratch');
+const manifestPath = join(tarballs, 'manifest.json');
+const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+const writeJson = (path, value) => writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function sh(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', cwd: root, ...options });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+function capture(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, ...options });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+/** The workspace's publishable packages, dependencies before dependents. */
+export function publishedPackages() {
+  const found = readdirSync(join(root, 'packages'))
+    .map((name) => join(root, 'packages', name))
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .map((dir) => ({ dir, pkg: readJson(join(dir, 'package.json')) }))
+    .filter(({ pkg }) => !pkg.private);
+  const names = new Set(found.map(({ pkg }) => pkg.name));
+  const ordered = [];
+  const visit = (entry, seen = new Set()) => {
+    if (ordered.includes(entry)) return;
+    if (seen.has(entry)) throw new Error(`dependency cycle at ${entry.pkg.name}`);
+    seen.add(entry);
+    const deps = { ...entry.pkg.dependencies, ...entry.pkg.peerDependencies };
+    for (const dep of Object.keys(deps).filter((name) => names.has(name))) {
+      visit(
+        found.find(({ pkg }) => pkg.name === dep),
+        seen,
+      );
+    }
+    ordered.push(entry);
+  };
+  for (const entry of found) visit(entry);
+  return ordered;
+}
+
+/** `@scope/name` + every exports key but ./package.json: what a user can import. */
+function entryPoints(pkg) {
+  const keys = typeof pkg.exports === 'object' ? Object.keys(pkg.exports) : ['.'];
+  return keys
+    .filter((key) => key !== './package.json' && !key.includes('*'))
+    .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
+}
+
+const loadManifest = () => {
+  if (!existsSync(manifestPath))
+    throw new Error('no tarballs: run `node scripts/packages.mjs pack`');
+  return readJson(manifestPath);
+};
+
+async function pack() {
+  rmSync(tarballs, { recursive: true, force: true });
+  mkdirSync(tarballs, { recursive: true });
+  const manifest = [];
+  for (const { dir, pkg } of publishedPackages()) {
+    console.log(`\n# pnpm pack ${pkg.name}`);
+    await sh('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir });
+    const file = readdirSync(tarballs).find(
+      (name) => name === `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`,
+    );
+    if (!file) throw new Error(`pnpm pack left no tarball for ${pkg.name}`);
+    const tarball = join(tarballs, file);
+    const packed = JSON.parse(await capture('tar', ['-xzOf', tarball, 'package/package.json']));
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+      for (const [name, range] of Object.entries(packed[field] ?? {})) {
+        if (String(range).startsWith('workspace:')) {
+          throw new Error(`${file}: ${field}.${name} is still "${range}"`);
+        }
+      }
+    }
+    const files = (await capture('tar', ['-tzf', tarball])).split('\n').filter(Boolean);
+    for (const required of ['package/README.md', 'package/LICENSE', 'package/CHANGELOG.md']) {
+      if (!files.includes(required)) throw new Error(`${file} lacks ${required.slice(8)}`);
+    }
+    console.log(`${file}: ${files.length} files`);
+    manifest.push({
+      name: pkg.name,
+      dir: relative(root, dir),
+      tarball,
+      entries: entryPoints(packed),
+      peerDependencies: packed.peerDependencies ?? {},
+      dependencies: packed.dependencies ?? {},
+    });
+  }
+  writeJson(manifestPath, manifest);
+}
+
+async function lint() {
+  const failures = [];
+  for (const { name, tarball } of loadManifest()) {
+    for (const [label, command, args] of [
+      ['publint --strict', bin('publint'), ['run', '--strict', tarball]],
+      ['attw', bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped']],
+    ]) {
+      console.log(`\n# ${label} ${name}`);
+      try {
+        await sh(command, args);
+      } catch {
+        failures.push(`${label} ${name}`);
+      }
+    }
+  }
+  if (failures.length) throw new Error(`failed: ${failures.join(', ')}`);
+}
+
+/** Where a workspace package.json pins `name`, so the scratch project installs the same. */
+function workspaceRange(name) {
+  const manifests = [
+    join(root, 'package.json'),
+    ...['packages', 'apps'].flatMap((group) =>
+      readdirSync(join(root, group)).map((dir) => join(root, group, dir, 'package.json')),
+    ),
+    join(root, 'bench', 'package.json'),
+    join(root, 'e2e', 'package.json'),
+    join(root, 'fixtures', 'nextjs', 'package.json'),
+  ].filter(existsSync);
+  for (const path of manifests) {
+    const pkg = readJson(path);
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
+      const range = pkg[field]?.[name];
+      if (range && !range.startsWith('workspace:')) return range;
+    }
+  }
+  return undefined;
+}
+
+/** Proves the scratch dir cannot see the workspace's node_modules (resolution walks up). */
+function assertOutsideWorkspace(dir) {
+  for (let at = dirname(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, 'node_modules')) || at === root) {
+      throw new Error(`${dir} is not isolated: ${at} has node_modules or is the workspace`);
+    }
+    if (dirname(at) === at) return;
+  }
+}
+
+/** Writes package.json deps for the tarballs (+ overrides, so dependents use them too). */
+function tarballDependencies(manifest) {
+  const dependencies = {};
+  const overrides = {};
+  for (const { name, tarball } of manifest) {
+    dependencies[name] = `file:${tarball}`;
+    overrides[name] = `$${name}`;
+  }
+  return { dependencies, overrides };
+}
+
+async function npmInstall(dir) {
+  // The tarballs change on every pack: reinstall them, keep the rest of node_modules.
+  rmSync(join(dir, 'package-lock.json'), { force: true });
+  rmSync(join(dir, 'node_modules', '@qlik-auth'), { recursive: true, force: true });
+  await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: dir,
+  });
+}
+
+/** The scratch project: the tarballs, their peers, Jest, TypeScript and the examples' imports. */
+async function installScratch(extraPackages = []) {
+  const manifest = loadManifest();
+  mkdirSync(scratch, { recursive: true });
+  assertOutsideWorkspace(scratch);
+  const { dependencies, overrides } = tarballDependencies(manifest);
+  const ours = new Set(manifest.map(({ name }) => name));
+  for (const { peerDependencies } of manifest) {
+    for (const [name, range] of Object.entries(peerDependencies)) {
+      if (!ours.has(name)) dependencies[name] = range;
+    }
+  }
+  for (const name of extraPackages) {
+    if (ours.has(name) || dependencies[name]) continue;
+    const range = workspaceRange(name);
+    if (!range) {
+      throw new Error(`an example imports ${name}, which no package of the workspace depends on`);
+    }
+    dependencies[name] = range;
+  }
+  writeJson(join(scratch, 'package.json'), {
+    name: 'qlik-auth-scratch',
+    private: true,
+    dependencies,
+    devDependencies: {
+      jest: '^30.2.0',
+      typescript: workspaceRange('typescript'),
+      '@types/node': workspaceRange('@types/node'),
+      '@types/react': '^19.2.0',
+      '@types/react-dom': '^19.2.0',
+    },
+    overrides,
+  });
+  await npmInstall(scratch);
+  return manifest;
+}
+
+async function load() {
+  const manifest = await installScratch();
+  const entries = manifest.flatMap(({ entries }) => entries);
+
+  const esm = join(scratch, 'esm');
+  mkdirSync(esm, { recursive: true });
+  writeJson(join(esm, 'package.json'), { name: 'scratch-esm', private: true, type: 'module' });
+  writeFileSync(
+    join(esm, 'load.js'),
+    `const keys = {};
+for (const spec of ${JSON.stringify(entries)}) {
+  const resolved = import.meta.resolve(spec);
+  if (!/\\.m?js$/.test(resolved) || resolved.endsWith('.cjs')) throw new Error(spec + ' resolved to ' + resolved);
+  const mod = await import(spec);
+  keys[spec] = Object.keys(mod).filter((key) => key !== 'default').sort();
+}
+console.log(JSON.stringify(keys));
+`,
+  );
+
+  const cjs = join(scratch, 'cjs');
+  mkdirSync(cjs, { recursive: true });
+  writeJson(join(cjs, 'package.json'), { name: 'scratch-cjs', private: true, type: 'commonjs' });
+  writeFileSync(
+    join(cjs, 'load.js'),
+    `const keys = {};
+for (const spec of ${JSON.stringify(entries)}) {
+  const resolved = require.resolve(spec);
+  if (!resolved.endsWith('.cjs')) throw new Error(spec + ' resolved to ' + resolved);
+  keys[spec] = Object.keys(require(spec)).filter((key) => key !== 'default' && key !== '__esModule').sort();
+}
+console.log(JSON.stringify(keys));
+`,
+  );
+  // Jest with no configuration: CommonJS, testEnvironment node, node_modules not transformed.
+  writeFileSync(
+    join(cjs, 'load.test.js'),
+    `const entries = ${JSON.stringify(entries)};
+
+test.each(entries)('require(%j) gives the CommonJS build', (spec) => {
+  expect(require.resolve(spec)).toMatch(/\\.cjs$/);
+  expect(Object.keys(require(spec)).length).toBeGreaterThan(0);
+});
+
+${
+  ours(manifest, '@qlik-auth/emulator') && ours(manifest, '@qlik-auth/core')
+    ? `test('an emulator started in a Jest test answers, and the core creates a client for it', async () => {
+  const { startEmulator } = require('@qlik-auth/emulator');
+  const { createQlikAuth, QlikAuthError } = require('@qlik-auth/core');
+  const emulator = await startEmulator({ port: 0 });
+  try {
+    const response = await fetch(emulator.url + '/.well-known/oauth-authorization-server');
+    expect((await response.json()).issuer).toBe(emulator.url);
+    const auth = createQlikAuth({
+      host: emulator.url,
+      clientId: 'demo-spa',
+      redirectUri: 'http://localhost:5173/',
+      storage: 'memory',
+    });
+    expect(['loading', 'signedOut']).toContain(auth.getSnapshot().status);
+    await expect(auth.getToken()).rejects.toBeInstanceOf(QlikAuthError);
+    auth.destroy();
+  } finally {
+    await emulator.close();
+  }
+});
+`
+    : ''
+}`,
+  );
+
+  console.log('\n# ES module project: import every entry');
+  const fromEsm = JSON.parse(await capture(process.execPath, ['load.js'], { cwd: esm }));
+  console.log('\n# CommonJS project: require every entry');
+  const fromCjs = JSON.parse(await capture(process.execPath, ['load.js'], { cwd: cjs }));
+  for (const spec of entries) {
+    const a = JSON.stringify(fromEsm[spec]);
+    const b = JSON.stringify(fromCjs[spec]);
+    if (!fromEsm[spec]?.length) throw new Error(`import('${spec}') exports nothing`);
+    if (a !== b) throw new Error(`${spec}: import gives ${a} but require gives ${b}`);
+    console.log(`${spec}: ${fromEsm[spec].length} exports, the same from import and require`);
+  }
+  console.log('\n# Jest (default CommonJS configuration)');
+  await sh(process.execPath, [join(scratch, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], {
+    cwd: cjs,
+  });
+}
+
+function ours(manifest, name) {
+  return manifest.some((entry) => entry.name === name);
+}
+
+/** The markdown files whose examples must compile and whose commands must work. */
+export function documentationFiles() {
+  const files = [join(root, 'README.md')];
+  for (const group of ['packages', 'apps', 'fixtures']) {
+    if (!existsSync(join(root, group))) continue;
+    for (const name of readdirSync(join(root, group))) {
+      const readme = join(root, group, name, 'README.md');
+      if (existsSync(readme)) files.push(readme);
+    }
+  }
+  for (const extra of ['CONTRIBUTING.md', 'RELEASING.md']) {
+    if (existsSync(join(root, extra))) files.push(join(root, extra));
+  }
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.startsWith('.') || name === 'node_modules' || path === join(root, 'docs', 'api')) {
+        continue;
+      }
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.md')) files.push(path);
+    }
+  };
+  if (existsSync(join(root, 'docs'))) walk(join(root, 'docs'));
+  return files;
+}
+
+/** Fenced code blocks of a markdown file: `{ lang, code, line }`. */
+export function codeBlocks(file) {
+  const blocks = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(```+|~~~+)\s*([\w-]*)/.exec(lines[i]);
+    if (!open) continue;
+    const [, indent, fence, lang] = open;
+    const body = [];
+    let j = i + 1;
+    for (; j < lines.length && !lines[j].trimStart().startsWith(fence); j++) {
+      body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j]);
+    }
+    blocks.push({ lang: lang.toLowerCase(), code: body.join('\n'), line: i + 1 });
+    i = j;
+  }
+  return blocks;
+}
+
+/** Every name a package exports (its own, not re-exported from elsewhere) is in its README. */
+function readmeCoverage() {
+  const missing = [];
+  for (const { dir, pkg } of publishedPackages()) {
+    const readme = existsSync(join(dir, 'README.md'))
+      ? readFileSync(join(dir, 'README.md'), 'utf8')
+      : '';
+    for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+      const types = target?.import?.types ?? target?.types;
+      if (!types) continue;
+      const dts = readFileSync(join(dir, types), 'utf8');
+      const names = new Set();
+      for (const match of dts.matchAll(/^export\s*\{([^}]*)\}\s*;/gm)) {
+        for (const part of match[1].split(',')) {
+          const name = part
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)
+            .pop()
+            .trim();
+          if (name) names.add(name);
+        }
+      }
+      for (const match of dts.matchAll(
+        /^export\s+(?:declare\s+)?(?:function|class|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm,
+      )) {
+        names.add(match[1]);
+      }
+      for (const name of names) {
+        if (!new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(readme)) {
+          missing.push(`${pkg.name}${key === '.' ? '' : key.slice(1)}: ${name}`);
+        }
+      }
+    }
+  }
+  if (missing.length) {
+    throw new Error(`exports missing from the package READMEs:\n  ${missing.join('\n  ')}`);
+  }
+  console.log('every export of every package is in its README');
+}
+
+async function examples() {
+  readmeCoverage();
+  const found = [];
+  for (const file of documentationFiles()) {
+    for (const block of codeBlocks(file)) {
+      if (['ts', 'tsx', 'typescript'].includes(block.lang)) found.push({ file, ...block });
+    }
+  }
+  const imported = new Set();
+  for (const { code } of found) {
+    for (const match of code.matchAll(/(?:from|import)\s*\(?\s*['"]([^'".][^'"]*)['"]/g)) {
+      const spec = match[1];
+      if (spec.startsWith('node:')) continue;
+      const parts = spec.split('/');
+      imported.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+    }
+  }
+  await installScratch([...imported]);
+  const dir = join(scratch, 'examples');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const sources = new Map();
+  found.forEach(({ file, lang, code, line }, index) => {
+    const source = `${relative(root, file)}:${line}`;
+    const name = `${String(index).padStart(3, '0')}-${relative(root, file).replace(/[^\w]+/g, '-')}.${lang === 'tsx' ? 'tsx' : 'ts'}`;
+    // A block without import/export would be a script sharing globals with the others.
+    const module = /^\s*(import|export)\s/m.test(code) ? '' : '\nexport {};\n';
+    writeFileSync(join(dir, name), `${code}\n${module}`);
+    sources.set(name, source);
+  });
+  writeJson(join(dir, 'tsconfig.json'), {
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      jsx: 'react-jsx',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+    },
+    include: ['*.ts', '*.tsx'],
+  });
+  console.log(
+    `type-checking ${found.length} examples from ${new Set(found.map((f) => f.file)).size} files`,
+  );
+  const tsc = join(scratch, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+  if (result.code !== 0) {
+    // Point at the markdown, not at the generated file.
+    for (const line of result.out.split('\n').filter(Boolean)) {
+      const at = /^([^(]+)\((\d+),(\d+)\)(.*)$/.exec(line);
+      const source = at && sources.get(at[1].split(/[\\/]/).pop());
+      if (!source) console.error(line);
+      else {
+        const [file, start] = source.split(':');
+        console.error(`${file}:${Number(start) + Number(at[2])}:${at[3]}${at[4]}`);
+      }
+    }
+    throw new Error('examples do not compile');
+  }
+  console.log('all examples compile');
+}
+
+async function nextjs() {
+  const manifest = loadManifest();
+  const app = join(work, 'nextjs');
+  mkdirSync(app, { recursive: true });
+  assertOutsideWorkspace(app);
+  for (const name of readdirSync(app)) {
+    if (name !== 'node_modules') rmSync(join(app, name), { recursive: true, force: true });
+  }
+  const fixture = join(root, 'fixtures', 'nextjs');
+  cpSync(fixture, app, {
+    recursive: true,
+    filter: (path) => !/[\\/](node_modules|\.next)([\\/]|$)/.test(relative(fixture, path)),
+  });
+  const pkg = readJson(join(app, 'package.json'));
+  const { dependencies, overrides } = tarballDependencies(manifest);
+  pkg.dependencies = { ...pkg.dependencies, ...dependencies };
+  pkg.overrides = overrides;
+  writeJson(join(app, 'package.json'), pkg);
+  await npmInstall(app);
+  await sh(join(app, 'node_modules', '.bin', 'next'), ['build'], {
+    cwd: app,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  const html = join(app, '.next', 'server', 'app', 'index.html');
+  if (!existsSync(html)) throw new Error('next build did not prerender / (no index.html)');
+  const page = readFileSync(html, 'utf8');
+  // The provider's server snapshot: the status component renders `loading` on the server.
+  if (!page.includes('data-status="loading"')) {
+    throw new Error('the prerendered page lacks the status rendered by the provider');
+  }
+  console.log(`${relative(app, html)}: prerendered with the provider's loading state`);
+}
+
+/**
+ * The release procedure up to publishing, on a throwaway copy: a changeset for every published
+ * package, `changeset version`, then the bumped versions, CHANGELOG entries and internal ranges
+ * are checked, and the copy packed with pnpm keeps no `workspace:` range.
+ */
+async function release() {
+  const copy = join(work, 'release');
+  await capture('git', ['worktree', 'remove', '--force', copy]).catch(() => undefined);
+  rmSync(copy, { recursive: true, force: true });
+  await sh('git', ['worktree', 'add', '--detach', copy, 'HEAD']);
+  try {
+    // Uncommitted changes to the release configuration count: copy it over the checkout.
+    cpSync(join(root, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    const packages = publishedPackages();
+    const frontmatter = packages.map(({ pkg }) => `'${pkg.name}': minor`).join('\n');
+    writeFileSync(
+      join(copy, '.changeset', 'release-check.md'),
+      `---\n${frontmatter}\n---\n\nRelease check entry.\n`,
+    );
+    await sh(bin('changeset'), ['version'], { cwd: copy });
+    for (const { dir, pkg } of packages) {
+      const at = join(copy, relative(root, dir));
+      const bumped = readJson(join(at, 'package.json'));
+      const [major, minor] = pkg.version.split('.').map(Number);
+      const expected = major === 0 ? `0.${minor + 1}.0` : `${major}.${minor + 1}.0`;
+      if (bumped.version !== expected) {
+        throw new Error(`${pkg.name}: changeset version gave ${bumped.version}, not ${expected}`);
+      }
+      const changelog = readFileSync(join(at, 'CHANGELOG.md'), 'utf8');
+      if (!changelog.includes(`## ${expected}`) || !changelog.includes('Release check entry.')) {
+        throw new Error(`${pkg.name}: CHANGELOG.md has no ${expected} entry`);
+      }
+      console.log(`${pkg.name}: ${pkg.version} -> ${bumped.version}, CHANGELOG entry written`);
+    }
+  } finally {
+    await capture('git', ['worktree', 'remove', '--force', copy]).catch(() => undefined);
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+const commands = { pack, lint, load, examples, nextjs, release };
+const name = process.argv[2];
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (!commands[name]) {
+    console.error(`usage: node scripts/packages.mjs <${Object.keys(commands).join('|')}>`);
+    process.exit(2);
+  }
+  try {
+    await commands[name]();
+  } catch (error) {
+    console.error(`packages ${name}: ${error.message}`);
+    process.exit(1);
+  }
+}

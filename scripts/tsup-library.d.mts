@@ -1,0 +1,12 @@
+import type { Options } from 'tsup';
+
+export declare function esmOnlyDependencies(packageDir: string): string[];
+export declare function libraryConfig(library: {
+  entry: Record<string, string>;
+  esmOnlyEntry?: Record<string, string>;
+  platform?: 'browser' | 'node';
+  target?: string;
+  external?: string[];
+  banner?: string;
+  extra?: Options[];
+}): Options[];

@@ -5,6 +5,6 @@ export default defineProject({
   test: {
     name: 'examples',
     environment: 'happy-dom',
-    include: ['vitest/**/*.test.tsx', 'msw/**/*.test.ts'],
+    include: ['vitest/**/*.test.{ts,tsx}', 'msw/**/*.test.ts'],
   },
 });

@@ -1,14 +1,11 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../scripts/tsup-library.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/environment-setup.ts'],
-  // Both: Jest's default CommonJS config `require`s the kit, Vitest and ESM Jest import it.
-  format: ['esm', 'cjs'],
-  dts: true,
-  target: 'node20',
-  platform: 'node',
-  clean: true,
-  sourcemap: true,
-  // The app's own copies of the core and the emulator, never bundled here.
-  external: ['@qlik-auth/core', '@qlik-auth/emulator'],
-});
+export default defineConfig(
+  libraryConfig({
+    // `@qlik-auth/testing/environment` prepares the test environment on import (Jest setupFiles).
+    entry: { index: 'src/index.ts', environment: 'src/environment-entry.ts' },
+    // Runs in Node only: in Vitest, Jest or a script. The core and the emulator stay external.
+    platform: 'node',
+  }),
+);

@@ -1,7 +1,7 @@
 import { startEmulator } from '@qlik-auth/emulator';
 
-/** The app under test: its client id and redirect URI, registered on the emulated tenant. */
-export const APP = { clientId: 'my-app', origin: 'http://localhost:5173' };
+/** The app under test: its client id and origin, registered on the emulated tenant. */
+const APP = { clientId: 'my-app', origin: 'http://localhost:5173' };
 
 /**
  * Starts an emulated Qlik Cloud tenant for the whole run on a free port (`port: 0`), so that

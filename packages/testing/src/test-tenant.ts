@@ -69,6 +69,12 @@ export interface TestTenant extends Omit<EmulatedTenant, 'expireSession'> {
   /** The redirect URI registered for that client. */
   readonly redirectUri: string;
   /**
+   * The emulator's own handle of this tenant (`createTenant` of `@qlik-auth/emulator`), for what
+   * takes one, such as `createHandlers` of `@qlik-auth/emulator/msw`. Its `expireSession` is the
+   * emulator's: access tokens only.
+   */
+  readonly emulator: EmulatedTenant;
+  /**
    * The options of a client of this tenant: `host`, `clientId`, `redirectUri`, the tenant's
    * `fetch` and clock, memory storage, and a `navigate` that goes nowhere. For a client you
    * create and sign in yourself (`createQlikAuth(tenant.clientOptions())`).
@@ -185,6 +191,7 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
 
   return {
     ...emulated,
+    emulator: emulated,
     origin,
     clientId,
     redirectUri,

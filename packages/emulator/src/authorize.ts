@@ -182,7 +182,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       }
       if (tenant.config.autoApprove) return completeAuthorization(c, pending, session);
       pending.consentOnly = true;
-      tenant.pending.set(pending.id, pending);
+      tenant.addPending(pending);
       return showLoginPage(c, 200, pending, { consentFor: tenant.user(session.userId)! });
     }
     if (tenant.config.autoApprove) {
@@ -190,7 +190,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
         hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
       return completeAuthorization(c, pending, startSession(c, user.id));
     }
-    tenant.pending.set(pending.id, pending);
+    tenant.addPending(pending);
     return showLoginPage(c, 200, pending, { selected: hinted?.id ?? session?.userId ?? '' });
   }
 

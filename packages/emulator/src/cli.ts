@@ -1,15 +1,30 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config.js';
 import { loadConfigFile } from './config-file.js';
+import { LOOPBACK_HOSTNAME } from './middleware.js';
 import { startEmulator } from './server.js';
 
-const usage = `Usage: qlik-auth-emulator [--port 8787] [--config file.json] [--no-controls]
+const usage = `Usage: qlik-auth-emulator [--port 8787] [--host 127.0.0.1] [--config file.json] [--no-controls]
 
 A local Qlik Cloud tenant for OAuth development and tests.
-  --port <n>       TCP port on loopback (default 8787; 0 picks a free one)
-  --config <file>  JSON config: clients, users, apps, lifetimes, autoApprove
-  --no-controls    turn off the /__emulator/ control API
-  --help           show this text`;
+  --port <n>            TCP port (default 8787, or $PORT; 0 picks a free one and prints it)
+  --host <address>      address to listen on (default 127.0.0.1 and ::1, loopback only);
+                        another address exposes the emulator to the network: only when asked
+  --allowed-host <name> a host name to serve besides loopback ones (repeatable), e.g. a CI
+                        service container's name; every other Host is refused with 421
+  --config <file>       JSON config: clients, users, apps, lifetimes, autoApprove
+  --no-controls         turn off the /__emulator/ control API
+  --version             print the version
+  --help                show this text`;
+
+/** The package's version, read from its package.json beside dist/ (or src/). */
+function version(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}
 
 async function main(): Promise<void> {
   let values;
@@ -17,8 +32,11 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
+        host: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
         config: { type: 'string' },
         'no-controls': { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -30,19 +48,35 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  if (values.version) {
+    console.log(version());
+    return;
+  }
   const port = values.port === undefined ? Number(process.env.PORT ?? 8787) : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port must be a port number\n\n${usage}`);
     process.exit(2);
   }
+  const host = values.host;
+  const allowedHosts = values['allowed-host'] ?? [];
+  const bracketed = host?.includes(':') ? `[${host}]` : host;
+  if (host !== undefined && !LOOPBACK_HOSTNAME.test(bracketed!)) {
+    console.warn(
+      `qlik-auth-emulator: warning: listening on ${host}, not on loopback: other machines can reach ` +
+        `this emulator, its control API and its test users. Use it only on a network you trust ` +
+        `(a CI service network), never for a real tenant's data.`,
+    );
+  }
   try {
     const config = values.config ? await loadConfigFile(values.config) : undefined;
     const emulator = await startEmulator({
       port,
+      ...(host !== undefined ? { host } : {}),
+      ...(allowedHosts.length ? { allowedHosts } : {}),
       controls: !values['no-controls'],
       ...(config ? { config } : {}),
     });
-    console.log(`Qlik Cloud emulator ready at ${emulator.url}`);
+    console.log(`Qlik Cloud emulator ready at ${emulator.url} (port ${emulator.port})`);
     const stop = () => {
       void emulator.close().then(() => process.exit(0));
     };

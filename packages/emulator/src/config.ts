@@ -1,10 +1,17 @@
 /** An OAuth client registered on the emulated tenant. */
 export interface ClientConfig {
+  /** The OAuth `client_id`. */
   clientId: string;
   /** Present for confidential clients (`web`, and `native` when given one). */
   clientSecret?: string;
+  /** The kind of OAuth client, as Qlik Cloud's management console names it. Informational. */
   appType?: 'spa' | 'web' | 'native';
+  /** Absolute redirect URIs the authorization endpoint accepts, compared exactly. */
   redirectUris: string[];
+  /**
+   * Browser origins (`scheme://host:port`) that get CORS on the token, revoke and API paths, and
+   * may use the control API from a page.
+   */
   allowedOrigins?: string[];
   /** May use the `urn:qlik:oauth:user-impersonation` grant. */
   allowImpersonation?: boolean;
@@ -14,17 +21,25 @@ export interface ClientConfig {
 
 /** A user of the emulated tenant. */
 export interface UserConfig {
+  /** The user's id (`/api/v1/users/me` `id`, the control API's `/users/{id}`). */
   id: string;
+  /** The identity provider's subject (the access token's `sub`), e.g. `emulator|ada`. */
   subject: string;
+  /** Display name. */
   name: string;
+  /** Email; typing it on the login page signs this user in. */
   email: string;
+  /** A disabled user cannot sign in, refresh or use a token. */
   disabled?: boolean;
 }
 
 /** An app the tenant lists in `/api/v1/items` and serves over the engine socket. */
 export interface AppConfig {
+  /** The app id (the engine socket path `/app/{id}`). */
   id: string;
+  /** The app's title. */
   name: string;
+  /** Description shown in `/api/v1/items`. */
   description?: string;
 }
 
@@ -32,13 +47,21 @@ export interface AppConfig {
 export interface EmulatorConfig {
   /** Skip the login page: sign in the user named by `login_hint`, else the first user. */
   autoApprove: boolean;
+  /** The registered OAuth clients. Default: `demo-spa`, a public SPA client for the dev ports. */
   clients: ClientConfig[];
+  /** The tenant's users. Default: Ada Lovelace (`user-ada`) and Alan Turing (`user-alan`). */
   users: UserConfig[];
+  /** The apps in `/api/v1/items` and on the engine socket. Default: three sample apps. */
   apps: AppConfig[];
+  /** Lifetime of access tokens, in seconds. Default 21600 (6 hours, as Qlik Cloud). */
   accessTokenTtlSeconds: number;
+  /** Lifetime of websocket and webresource purpose tokens, in seconds. Default 300. */
   purposeTokenTtlSeconds: number;
+  /** Lifetime of refresh tokens, in seconds. Default 30 days. */
   refreshTokenTtlSeconds: number;
+  /** Lifetime of authorization codes, in seconds. Default 60. */
   authorizationCodeTtlSeconds: number;
+  /** Live grants a user may hold; one more is refused with 403 `too_many_tokens`. Default 100. */
   maxTokensPerUser: number;
   /** Rotate the refresh token on every use (Qlik does). */
   rotateRefreshTokens: boolean;
@@ -114,8 +137,9 @@ export const RUNTIME_SETTINGS = [
   'expiryFields',
 ] as const;
 
-/** Thrown for a config that cannot describe a tenant. */
+/** Thrown for a config that cannot describe a tenant; the message names the bad field. */
 export class ConfigError extends Error {
+  /** Always `ConfigError`. */
   override name = 'ConfigError';
 }
 

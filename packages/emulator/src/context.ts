@@ -18,6 +18,12 @@ export interface TenantOptions {
   random?: () => number;
   /** Serve the `/__emulator/` control API over HTTP. The control methods work either way. Default true. */
   controls?: boolean;
+  /**
+   * Host names to serve besides loopback ones (`localhost`, `127.x.x.x`, `[::1]`), e.g. the name
+   * of a CI service container. A request for any other host is refused with 421, so a page whose
+   * domain is made to resolve to this machine (DNS rebinding) reaches nothing. Default none.
+   */
+  allowedHosts?: string[];
 }
 
 /** What the handler keeps per request in Hono's context. */

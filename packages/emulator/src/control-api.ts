@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import {
   RUNTIME_SETTINGS,
   resolveConfig,
@@ -8,7 +9,7 @@ import {
 } from './config.js';
 import { parseFault, type Fault, type RequestLogEntry } from './control.js';
 import { apiError } from './errors.js';
-import { methodNotAllowed } from './http.js';
+import { mediaType, methodNotAllowed } from './http.js';
 import type { Ctx, Env, Shared } from './context.js';
 
 /** The settings that may change while the tenant runs (see {@link TenantControls.configure}). */
@@ -138,8 +139,20 @@ export function createControls(shared: Shared): TenantControls {
   };
 }
 
-/** The `/__emulator/` control API that tests use to inspect and bend the tenant. */
-export function createControlRoutes(controls: TenantControls): Hono<Env> {
+/**
+ * The `/__emulator/` control API that tests use to inspect and bend the tenant.
+ *
+ * No web page on another origin may read or change the tenant's state through it: a request
+ * with an `Origin` must come from a registered client's origin (403 otherwise; browsers send
+ * `Origin` on every cross-origin fetch and on every POST), CORS is granted to those origins only,
+ * and a request with a body must send it as `application/json` (415 otherwise), so no form or
+ * `text/plain` request (which needs no preflight) reaches it. Node clients, the CLI and
+ * Playwright's request context send no `Origin` and keep working.
+ */
+export function createControlRoutes(
+  controls: TenantControls,
+  allowedOrigin: (origin: string) => boolean,
+): Hono<Env> {
   const body = async (c: Ctx): Promise<unknown> => {
     const text = await c.req.text();
     if (!text) return {};
@@ -151,19 +164,36 @@ export function createControlRoutes(controls: TenantControls): Hono<Env> {
   };
   // Hono decodes the path parameter (and leaves a malformed escape as it is: no such user).
   const userId = (c: Ctx) => c.req.param('userId') ?? '';
-  const open = { 'access-control-allow-origin': '*' };
   const app = new Hono<Env>();
-  app.options('*', (c) =>
-    c.body(null, 204, {
-      ...open,
-      'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
-      'access-control-allow-headers': 'content-type',
+  app.use('*', async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !allowedOrigin(origin)) {
+      throw apiError(403, 'HTTP-403', 'Forbidden', 'the control API answers no other origin');
+    }
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      const type = c.req.header('content-type');
+      // Hono caches the text, so the route reads the same body again.
+      const text = await c.req.text();
+      if ((type !== undefined || text !== '') && mediaType(c) !== 'application/json') {
+        throw apiError(
+          415,
+          'HTTP-415',
+          'Unsupported media type',
+          'control requests with a body must send it as application/json',
+        );
+      }
+    }
+    await next();
+  });
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (allowedOrigin(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowHeaders: ['content-type'],
+      maxAge: 600,
     }),
   );
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('access-control-allow-origin', '*');
-  });
   app
     .get('/requests', (c) => c.json({ data: controls.requests() }))
     .delete('/requests', (c) => {

@@ -2,15 +2,25 @@ import { apiError } from './errors.js';
 
 /** One line of the request log. Never holds a token: paths only, no query strings or bodies. */
 export interface RequestLogEntry {
+  /** Sequence number, from 1. */
   id: number;
+  /** When the request arrived (ISO 8601, by the tenant's clock). */
   time: string;
+  /** HTTP method. */
   method: string;
+  /** Path, without the query string. */
   path: string;
+  /** The response's status (absent while the request is still being answered, or dropped). */
   status?: number;
+  /** How long the answer took, in milliseconds. */
   durationMs?: number;
+  /** The `grant_type` of a token request. */
   grantType?: string;
+  /** The client a token request named. */
   clientId?: string;
+  /** The `purpose` of a token exchange. */
   purpose?: string;
+  /** The request's `Origin` header. */
   origin?: string;
   /** The fault applied to this request, if any. */
   fault?: 'status' | 'delay' | 'drop';
@@ -22,12 +32,15 @@ export interface RequestLogEntry {
 
 /** A fault injected on a path by the control API. */
 export interface Fault {
+  /** Given by the tenant when the fault is added. */
   id: string;
   /** Exact path, or a prefix ending in `*`. */
   path: string;
+  /** Only requests with this method (any method when absent). */
   method?: string;
-  /** Answer with this status (and `body`, default the Qlik errors body). */
+  /** Answer with this final status, 200 to 599 (and `body`, default the Qlik errors body). */
   status?: number;
+  /** The body of a `status` fault: a string is sent as `text/plain`, anything else as JSON. */
   body?: unknown;
   /** Wait this long first; alone, the request then proceeds normally. */
   delayMs?: number;
@@ -58,11 +71,12 @@ export function parseFault(input: unknown): Fault {
     raw.status !== undefined &&
     !(
       Number.isInteger(raw.status) &&
-      (raw.status as number) >= 100 &&
+      // 1xx are interim responses, not answers: a fault cannot end a request with one.
+      (raw.status as number) >= 200 &&
       (raw.status as number) <= 599
     )
   ) {
-    throw bad('status must be an HTTP status');
+    throw bad('status must be a final HTTP status (200 to 599)');
   }
   if (
     raw.delayMs !== undefined &&

@@ -5,7 +5,14 @@ import { createApiRoutes } from './api.js';
 import { createAuthorizeRoutes } from './authorize.js';
 import { createControlRoutes, createControls, type TenantControls } from './control-api.js';
 import type { Ctx, Env, Shared, TenantOptions } from './context.js';
-import { logAndFaults, notFound, onError, responseHeaders } from './middleware.js';
+import {
+  LOOPBACK_HOSTNAME,
+  logAndFaults,
+  servedHostsOnly,
+  notFound,
+  onError,
+  responseHeaders,
+} from './middleware.js';
 import { Tenant } from './tenant.js';
 import { createTokenRoutes } from './token-endpoint.js';
 import { createWellKnownRoutes } from './well-known.js';
@@ -19,13 +26,11 @@ export interface EmulatedTenant extends TenantControls {
   /**
    * Answers one request as the tenant would. Takes what `fetch` takes, so it can be handed to a
    * client as its `fetch`. Use a loopback URL such as `http://localhost/...`: the origin of the
-   * request is the issuer the tenant reports. Rejects with a `TypeError` (like `fetch` on a
+   * request is the issuer the tenant reports, and any other host is refused with 421. Rejects with a `TypeError` (like `fetch` on a
    * network error) only when a `drop` fault hits the request.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }
-
-const LOOPBACK_HOSTNAME = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 /** What the Node server needs from a tenant beyond its public face (the engine socket). */
 const internals = new WeakMap<EmulatedTenant, Tenant>();
@@ -55,6 +60,9 @@ export function createTenant(
   config?: Partial<EmulatorConfig>,
   options: TenantOptions = {},
 ): EmulatedTenant {
+  const extraHosts = new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase()));
+  const servedHost = (hostname: string) =>
+    LOOPBACK_HOSTNAME.test(hostname) || extraHosts.has(hostname.toLowerCase());
   const tenant = new Tenant(resolveConfig(config ?? {}), options.now ?? Date.now);
   const shared: Shared = {
     tenant,
@@ -62,11 +70,10 @@ export function createTenant(
     options,
     initialConfig: config ?? {},
     issuerOf(c: Ctx) {
+      // The origin the client used (always a served one: see servedHostsOnly), so `localhost` and
+      // `127.0.0.1` both validate.
       const url = new URL(c.req.url);
-      // The issuer is the origin the client used, so `localhost` and `127.0.0.1` both validate.
-      return LOOPBACK_HOSTNAME.test(url.hostname)
-        ? url.origin
-        : `http://localhost${url.port ? `:${url.port}` : ''}`;
+      return servedHost(url.hostname) ? url.origin : 'http://localhost';
     },
     allowedOrigin: (origin) => origin !== undefined && tenant.allowedOrigin(origin),
   };
@@ -76,12 +83,14 @@ export function createTenant(
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', responseHeaders());
+  app.use('*', servedHostsOnly(servedHost));
   app.use('*', logAndFaults(shared));
   app.route('/.well-known', createWellKnownRoutes(shared));
   app.route('/oauth/authorize', createAuthorizeRoutes(shared));
   app.route('/oauth', createTokenRoutes(shared));
   app.route('/api/v1', createApiRoutes(shared));
-  if (options.controls !== false) app.route('/__emulator', createControlRoutes(controls));
+  if (options.controls !== false)
+    app.route('/__emulator', createControlRoutes(controls, shared.allowedOrigin));
   app.get('/', (c) =>
     c.html(`<!doctype html><meta charset="utf-8"><title>Qlik Cloud emulator</title>
 <h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`),

@@ -1,5 +1,10 @@
 /**
- * `@qlik-auth/emulator`: a local Qlik Cloud tenant for the OAuth API, for development and CI.
+ * `@qlik-auth/emulator`: a local Qlik Cloud tenant for OAuth development and tests.
+ *
+ * - {@link createTenant}: the tenant as a fetch handler with control methods, no socket (unit
+ *   tests, MSW through `@qlik-auth/emulator/msw`).
+ * - {@link startEmulator}: the same tenant served over HTTP on loopback, with the QIX engine
+ *   WebSocket (end-to-end tests, local development); also the `qlik-auth-emulator` CLI.
  * @packageDocumentation
  */
 import type { EmulatorOptions, RunningEmulator } from './server.js';
@@ -10,7 +15,6 @@ export type { TenantControls, TenantStats, FaultInput, RuntimeSettings } from '.
 export type { EmulatorOptions, RunningEmulator } from './server.js';
 export {
   defaultConfig,
-  resolveConfig,
   ConfigError,
   type EmulatorConfig,
   type ClientConfig,
@@ -18,15 +22,19 @@ export {
   type AppConfig,
 } from './config.js';
 export type { RequestLogEntry, Fault } from './control.js';
-export { OAUTH_ERRORS, type QlikErrorBody, type QlikErrorEntry } from './errors.js';
-export type { TokenResponse } from './tenant.js';
 
 /**
- * Starts an emulated Qlik Cloud tenant on loopback: {@link createTenant}'s handler over node:http
- * with the engine WebSocket beside it. Resolves once it accepts connections.
+ * Starts an emulated Qlik Cloud tenant and resolves once it accepts connections: the handler of
+ * {@link createTenant} over node:http, with the engine WebSocket (`/app/{appId}`) beside it. By
+ * default it listens on loopback at a free port: read it from the result.
  *
  * Node only. The server is loaded on first call, so importing this package (for `createTenant`)
  * pulls no `node:http` and no `ws` into a test environment such as happy-dom, jsdom or Jest.
+ *
+ * @example
+ * const emulator = await startEmulator({ config: { autoApprove: true } });
+ * // emulator.url is e.g. http://localhost:41234
+ * await emulator.close();
  */
 export async function startEmulator(options?: EmulatorOptions): Promise<RunningEmulator> {
   const server = await import('./server.js');

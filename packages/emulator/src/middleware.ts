@@ -1,5 +1,4 @@
 import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { ConfigError } from './config.js';
@@ -73,13 +72,88 @@ export function responseHeaders(): MiddlewareHandler<Env> {
   };
 }
 
-/** Bodies over 64 KiB are refused with the OAuth 400 (before a route reads them). */
-export const readLimit: MiddlewareHandler<Env> = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
+/** Host names the tenant answers to: loopback only. */
+export const LOOPBACK_HOSTNAME = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
+
+/** The host name of a `Host` header value (name and optional port), lower case. */
+export function hostnameOf(host: string | undefined): string | undefined {
+  return host ? /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host)?.[1]?.toLowerCase() : undefined;
+}
+
+/**
+ * Refuses (421 Misdirected Request) every request for a host that is neither a loopback name nor
+ * one the tenant was told to serve, so a page whose own domain is made to resolve to 127.0.0.1
+ * (DNS rebinding) gets nothing from it.
+ */
+export function servedHostsOnly(served: (hostname: string) => boolean): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (!served(new URL(c.req.url).hostname)) return misdirected();
+    await next();
+    return undefined;
+  };
+}
+
+/** The 421 answer to a request for a host that is not a loopback name. */
+export function misdirected(): Response {
+  const error = apiError(
+    421,
+    'HTTP-421',
+    'Misdirected request',
+    'the emulator serves loopback host names only',
+  );
+  return new Response(JSON.stringify(error.body), {
+    status: 421,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+
+/** How much of an oversized body is read (and thrown away) so its sender still gets the 400. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bodies over 64 KiB are refused with the OAuth 400 before a route reads them. Unlike Hono's
+ * `bodyLimit`, the rest of an oversized body is still read to its end (up to 64 MiB) and thrown
+ * away: a client still uploading when the answer comes would otherwise see its connection reset
+ * instead of the 400, as happens when the server stops reading.
+ */
+export const readLimit: MiddlewareHandler<Env> = async (c, next) => {
+  const body = c.req.raw.body;
+  if (!body) return next();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(value);
+    else if (size > MAX_DRAINED_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  if (size > MAX_BODY_BYTES) {
     throw oauthError(400, 'invalid_request', 'request body is larger than 64 KiB');
-  },
-});
+  }
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.length;
+  }
+  // A new Request from its parts: the Node adapter's request object is not a real Request.
+  c.req.raw = new Request(c.req.url, {
+    method: c.req.method,
+    headers: c.req.raw.headers,
+    body: whole,
+  });
+  await next();
+  return undefined;
+};
 
 /** The CORS headers of a response to a registered client's origin (for fault responses). */
 function corsHeadersFor(shared: Shared, c: Ctx): Record<string, string> {
@@ -122,7 +196,8 @@ export function clientCors(shared: Shared, methods: string[]): MiddlewareHandler
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
- * The answer of a status fault. A string body is sent as text as it is; anything else as JSON.
+ * The answer of a status fault. A string body is sent as plain text as it is; anything else as
+ * JSON.
  */
 function faultResponse(
   c: Ctx,
@@ -131,8 +206,9 @@ function faultResponse(
   headers: Record<string, string>,
 ): Response {
   if (NULL_BODY.has(status)) return c.body(null, status as 204, headers);
+  // Text, never HTML: a fault body must not become a page that runs on the tenant's origin.
   if (typeof body === 'string') {
-    return c.body(body, status as 400, { ...headers, 'content-type': 'text/html; charset=utf-8' });
+    return c.body(body, status as 400, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
   }
   return c.json(body as object, status as 400, headers);
 }

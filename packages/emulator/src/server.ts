@@ -1,17 +1,23 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { ConfigError, type EmulatorConfig } from './config.js';
+import type { EmulatorConfig } from './config.js';
 import type { TenantOptions } from './context.js';
 import { createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
 import { createEngine } from './engine.js';
-import { ConnectionDropped } from './middleware.js';
+import { ConnectionDropped, LOOPBACK_HOSTNAME, hostnameOf, misdirected } from './middleware.js';
 
 /** Options of {@link startEmulator}: where to listen, plus everything {@link createTenant} takes. */
 export interface EmulatorOptions extends TenantOptions {
-  /** TCP port; 0 picks a free one. Default 8787. */
+  /** TCP port. Default 0: a free port, chosen by the system (see {@link RunningEmulator.port}). */
   port?: number;
-  /** Loopback address to listen on. Default 127.0.0.1 (and ::1 when available). */
+  /**
+   * Address to listen on. Default `127.0.0.1` (and `::1` where the machine has IPv6): loopback,
+   * reachable from this machine only. Another address (such as `0.0.0.0` in a CI service
+   * container) exposes the emulator, its control API and its test users to the network: only on
+   * a network you trust, and with {@link TenantOptions.allowedHosts} naming the host the clients
+   * use.
+   */
   host?: string;
   /** A full config, a partial one merged over the defaults, or nothing for the defaults. */
   config?: Partial<EmulatorConfig>;
@@ -55,14 +61,19 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
-  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host)) {
-    throw new ConfigError('the emulator listens on loopback addresses only');
-  }
   const { port: _port, host: _host, config, tenant: given, ...tenantOptions } = options;
   const tenant = given ?? createTenant(config, tenantOptions);
+  const extraHosts = new Set((options.allowedHosts ?? []).map((name) => name.toLowerCase()));
+  const servedHost = (value: string | undefined) => {
+    const name = hostnameOf(value);
+    return name !== undefined && (LOOPBACK_HOSTNAME.test(name) || extraHosts.has(name));
+  };
   const engine = createEngine(stateOf(tenant));
   const listener = getRequestListener(
     async (request, env) => {
+      // The Host header itself, not only the URL: an absolute-form request target could name
+      // localhost while the Host header names another domain.
+      if (!servedHost(env.incoming.headers.host)) return misdirected();
       try {
         return await tenant.fetch(request);
       } catch (error) {
@@ -79,7 +90,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const sockets = new Set<Socket>();
   const makeServer = () => {
     const server = createServer((req, res) => void listener(req, res));
-    server.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      if (!servedHost(req.headers.host)) {
+        socket.end(
+          'HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+        );
+        return;
+      }
+      engine.handleUpgrade(req, socket, head);
+    });
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -90,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     servers.push(server);
     return server;
   };
-  const port = await listen(makeServer(), options.port ?? 8787, host);
+  const port = await listen(makeServer(), options.port ?? 0, host);
   if (host === '127.0.0.1') {
     // Browsers may resolve localhost to ::1 first; answer there too when the machine has IPv6.
     await listen(makeServer(), port, '::1').catch(() => servers.pop());

@@ -83,6 +83,13 @@ export interface TokenResponse {
   auth_time?: number;
 }
 
+/**
+ * At most this many sign-in transactions wait for the login page at once; the oldest gives way.
+ * Each `GET /oauth/authorize` that shows the page adds one, so without a bound any page could
+ * grow the emulator's memory without end.
+ */
+export const MAX_PENDING_AUTHORIZATIONS = 1000;
+
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** The scopes a tenant knows; a client may request those it was given. */
@@ -121,6 +128,22 @@ export class Tenant {
       reuseDetections: 0,
       revocations: 0,
     });
+  }
+
+  /**
+   * Keeps an authorization request for the login page: first forgets those that have expired,
+   * then, at {@link MAX_PENDING_AUTHORIZATIONS}, the oldest.
+   */
+  addPending(pending: PendingAuthorization): void {
+    const now = this.now();
+    for (const [id, waiting] of this.pending) {
+      if (waiting.expiresAt <= now) this.pending.delete(id);
+    }
+    // A Map iterates in insertion order: the first key is the oldest transaction.
+    while (this.pending.size >= MAX_PENDING_AUTHORIZATIONS) {
+      this.pending.delete(this.pending.keys().next().value!);
+    }
+    this.pending.set(pending.id, pending);
   }
 
   client(clientId: string | undefined): ClientConfig | undefined {
@@ -401,6 +424,7 @@ export class Tenant {
   async refresh(
     issuer: string,
     clientId: string | undefined,
+    secret: string | undefined,
     token: string,
   ): Promise<{ response: TokenResponse; reuseDetected: boolean }> {
     const record = this.refreshTokens.get(token);
@@ -408,6 +432,16 @@ export class Tenant {
     if (!record || !family) throw oauthError(401, 'invalid_grant', 'the refresh token is invalid');
     if (clientId !== undefined && clientId !== family.clientId) {
       throw oauthError(401, 'invalid_grant', 'the refresh token was issued to another client');
+    }
+    // RFC 6749 section 6: a confidential client authenticates to refresh. The OpenAPI's refresh
+    // request carries client_secret without client_id, so the secret is checked against the
+    // client the token was issued to. This comes before reuse detection: without the secret, a
+    // stolen refresh token of a confidential client cannot even revoke its grant.
+    if (
+      clientId === undefined &&
+      (secret !== undefined || this.client(family.clientId)?.clientSecret !== undefined)
+    ) {
+      this.authenticateClient(family.clientId, secret);
     }
     if (record.status === 'used' && !family.revoked && this.config.reuseDetection) {
       this.revokeFamily(family.id);
@@ -485,14 +519,44 @@ export class Tenant {
     }
   }
 
-  /** RFC 7009 revocation: a refresh token revokes its grant; an access token only itself. */
-  async revoke(token: string): Promise<void> {
+  /**
+   * RFC 7009 revocation: a refresh token revokes its grant; an access token only itself.
+   *
+   * RFC 7009 section 2.1: the client's credentials are checked first (a confidential client
+   * must authenticate), then that the token was issued to that client; otherwise nothing is
+   * revoked and the request is refused. `clientId` is the client that authenticated (or named
+   * itself, for a public client), if any.
+   */
+  async revoke(
+    token: string,
+    clientId: string | undefined,
+    secret: string | undefined,
+  ): Promise<void> {
     const refresh = this.refreshTokens.get(token);
+    const access = refresh ? undefined : await this.accessTokenRecord(token);
+    const owner = refresh ? this.families.get(refresh.familyId)?.clientId : access?.clientId;
+    // RFC 7009 section 2.2: an unknown token is not an error.
+    if (owner === undefined) return;
+    if (clientId !== undefined && clientId !== owner) {
+      throw oauthError(400, 'unauthorized_client', 'the token was issued to another client');
+    }
+    if (
+      clientId === undefined &&
+      (secret !== undefined || this.client(owner)?.clientSecret !== undefined)
+    ) {
+      this.authenticateClient(owner, secret);
+    }
     if (refresh) {
       this.revokeFamily(refresh.familyId);
       this.stats.revocations += 1;
-      return;
+    } else if (access && !access.revoked) {
+      access.revoked = true;
+      this.stats.revocations += 1;
     }
+  }
+
+  /** The record of a genuine access token of this tenant, expired or not; else undefined. */
+  private async accessTokenRecord(token: string): Promise<AccessTokenRecord | undefined> {
     const { publicJwk } = await this.signingKeys();
     try {
       const { payload } = await jwtVerify(token, publicJwk, {
@@ -500,14 +564,9 @@ export class Tenant {
         currentDate: new Date(this.now()),
         clockTolerance: 10 * 365 * 86400,
       });
-      const record =
-        typeof payload.jti === 'string' ? this.accessTokens.get(payload.jti) : undefined;
-      if (record && !record.revoked) {
-        record.revoked = true;
-        this.stats.revocations += 1;
-      }
+      return typeof payload.jti === 'string' ? this.accessTokens.get(payload.jti) : undefined;
     } catch {
-      // RFC 7009 section 2.2: an unknown token is not an error.
+      return undefined;
     }
   }
 

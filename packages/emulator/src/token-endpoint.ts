@@ -79,7 +79,7 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
         const refreshToken = requireParam(params, 'refresh_token');
         if (clientId) tenant.authenticateClient(clientId, secret);
         try {
-          const { response } = await tenant.refresh(issuer, clientId, refreshToken);
+          const { response } = await tenant.refresh(issuer, clientId, secret, refreshToken);
           return send(response);
         } catch (error) {
           if ((error as { reuseDetected?: boolean }).reuseDetected && entry) {
@@ -182,7 +182,12 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
         'token_type_hint must be access_token or refresh_token',
       );
     }
-    await tenant.revoke(value);
+    const basic = basicCredentials(c);
+    const clientId = basic?.clientId ?? stringParam(params, 'client_id');
+    const secret = basic?.clientSecret ?? stringParam(params, 'client_secret');
+    // The client that names itself must be who it says (RFC 7009 section 2.1).
+    if (clientId !== undefined) tenant.authenticateClient(clientId, secret);
+    await tenant.revoke(value, clientId, secret);
     return c.json({}, 200);
   }
 

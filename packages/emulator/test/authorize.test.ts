@@ -320,6 +320,21 @@ describe('the login page', () => {
     await expectError(await postLogin(base, { transaction, user: ADA.id, action: 'allow' }), 400);
   });
 
+  it('keeps at most 1000 waiting transactions: the oldest gives way, so memory stays bounded', async () => {
+    const first = transactionOf(await (await getAuthorize(base, params())).text());
+    let newest = '';
+    for (let i = 0; i < 1000; i += 1) {
+      newest = transactionOf(await (await getAuthorize(base, params())).text());
+    }
+    await expectError(
+      await postLogin(base, { transaction: first, user: ADA.id, action: 'allow' }),
+      400,
+    );
+    expect(
+      (await postLogin(base, { transaction: newest, user: ADA.id, action: 'allow' })).status,
+    ).toBe(302);
+  }, 60_000);
+
   it('refuses a transaction older than ten minutes', async () => {
     const html = await (await getAuthorize(base, params())).text();
     clock.advance(10 * 60 + 1);

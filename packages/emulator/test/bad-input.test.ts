@@ -248,7 +248,8 @@ describe('malformed requests elsewhere', () => {
   });
 });
 
-describe('properties', () => {
+// A hundred requests each: under a loaded machine they need more than the default 5 s.
+describe('properties', { timeout: 60_000 }, () => {
   const fieldNames = fc.constantFrom(
     'grant_type',
     'code',

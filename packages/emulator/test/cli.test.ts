@@ -1,10 +1,18 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, start } from './helpers.js';
+import { json, rawRequest, start } from './helpers.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(packageDir, 'bin', 'qlik-auth-emulator.js');
@@ -76,7 +84,8 @@ afterEach(() => {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('qlik-auth-emulator CLI', () => {
+// Each test starts node processes: on a loaded machine they need more than the default 5 s.
+describe('qlik-auth-emulator CLI', { timeout: 60_000 }, () => {
   it('prints its URL when ready, serves the tenant there and stops cleanly on SIGTERM', async () => {
     const cli = run(['--port', '0']);
     const url = await ready(cli);
@@ -88,6 +97,52 @@ describe('qlik-auth-emulator CLI', () => {
     expect((await fetch(`${url}/__emulator/requests`)).status).toBe(200);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('prints the port it chose for --port 0', async () => {
+    const cli = run(['--port', '0']);
+    const url = await ready(cli);
+    const port = Number(new URL(url).port);
+    expect(port).toBeGreaterThan(0);
+    expect(cli.stdout()).toContain(`(port ${port})`);
+    expect(cli.stderr()).toBe('');
+  });
+
+  it('prints its version for --version', async () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const cli = run(['--version']);
+    expect(await cli.exited).toBe(0);
+    expect(cli.stdout().trim()).toBe(manifest.version);
+  });
+
+  it('listens on loopback by default, without a warning', async () => {
+    const cli = run(['--port', '0']);
+    const url = await ready(cli);
+    expect(cli.stderr()).toBe('');
+    const { port } = new URL(url);
+    const res = await rawRequest(
+      Number(port),
+      `GET /.well-known/jwks.json HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('listens on another address only when asked, and warns', async () => {
+    const cli = run(['--port', '0', '--host', '0.0.0.0', '--allowed-host', 'emulator']);
+    const url = await ready(cli);
+    expect(cli.stderr()).toMatch(/warning: listening on 0\.0\.0\.0, not on loopback/);
+    const { port } = new URL(url);
+    const ask = (host: string) =>
+      rawRequest(
+        Number(port),
+        `GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`,
+      );
+    const named = await ask('emulator');
+    expect(named).toMatch(/^HTTP\/1\.1 200 /);
+    expect(named).toContain(`"issuer":"http://emulator:${port}"`);
+    expect(await ask('other.example')).toMatch(/^HTTP\/1\.1 421 /);
   });
 
   it('loads a --config file', async () => {

@@ -14,6 +14,7 @@ import {
   getMe,
   json,
   manualClock,
+  postRevoke,
   postToken,
   start,
   type ManualClock,
@@ -395,6 +396,125 @@ describe('token exchange by a confidential client', () => {
   it('refuses another client naming itself without a secret with 401 invalid_grant', async () => {
     await expectOAuthError(
       await postToken(base, exchange(await backendUserToken(), { client_id: REPORTER.clientId })),
+      401,
+      'invalid_grant',
+    );
+  });
+});
+
+describe('a confidential client authenticates to refresh and to revoke (RFC 6749 s6, RFC 7009 s2.1)', () => {
+  /** A token set with a refresh token, issued to the confidential BACKEND client. */
+  async function backendTokens(): Promise<TokenBody> {
+    return ok(
+      await postToken(base, {
+        grant_type: IMPERSONATION,
+        client_id: BACKEND.clientId,
+        client_secret: BACKEND.clientSecret,
+        user_lookup: { field: 'userId', value: ALAN.id },
+        scope: 'user_default offline_access',
+      }),
+    );
+  }
+
+  const refreshWith = (refreshToken: string, extra: Record<string, unknown> = {}) =>
+    postToken(base, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
+
+  it('refuses a refresh without client authentication with 401 invalid_client', async () => {
+    const { refresh_token } = await backendTokens();
+    await expectOAuthError(await refreshWith(refresh_token!), 401, 'invalid_client');
+    // Refused before reuse detection: the grant still works for the client itself.
+    await ok(await refreshWith(refresh_token!, { client_secret: BACKEND.clientSecret }));
+  });
+
+  it('refuses a refresh with a wrong secret, or another client’s credentials', async () => {
+    const { refresh_token } = await backendTokens();
+    await expectOAuthError(
+      await refreshWith(refresh_token!, { client_secret: 'wrong' }),
+      401,
+      'invalid_client',
+    );
+    await expectOAuthError(
+      await refreshWith(refresh_token!, { client_secret: REPORTER.clientSecret }),
+      401,
+      'invalid_client',
+    );
+    await expectOAuthError(
+      await refreshWith(refresh_token!, {
+        client_id: REPORTER.clientId,
+        client_secret: REPORTER.clientSecret,
+      }),
+      401,
+      'invalid_grant',
+    );
+  });
+
+  it('accepts the secret alone (the OpenAPI refresh request has no client_id), or Basic', async () => {
+    const { refresh_token } = await backendTokens();
+    const next = await ok(
+      await refreshWith(refresh_token!, { client_secret: BACKEND.clientSecret }),
+    );
+    await ok(
+      await postToken(
+        base,
+        { grant_type: 'refresh_token', refresh_token: next.refresh_token },
+        { headers: basic(BACKEND.clientId, BACKEND.clientSecret) },
+      ),
+    );
+  });
+
+  it('refuses to revoke a confidential client’s token without its credentials, revoking nothing', async () => {
+    const tokens = await backendTokens();
+    await expectOAuthError(
+      await postRevoke(base, { token: tokens.refresh_token }),
+      401,
+      'invalid_client',
+    );
+    await expectOAuthError(
+      await postRevoke(base, { token: tokens.access_token, client_secret: 'wrong' }),
+      401,
+      'invalid_client',
+    );
+    expect((await getMe(base, tokens.access_token)).status).toBe(200);
+    await ok(await refreshWith(tokens.refresh_token!, { client_secret: BACKEND.clientSecret }));
+  });
+
+  it('refuses to revoke a token issued to another client, revoking nothing', async () => {
+    const tokens = await backendTokens();
+    await expectOAuthError(
+      await postRevoke(base, {
+        token: tokens.access_token,
+        client_id: REPORTER.clientId,
+        client_secret: REPORTER.clientSecret,
+      }),
+      400,
+      'unauthorized_client',
+    );
+    // A public client naming itself cannot revoke a confidential client's token either.
+    await expectOAuthError(
+      await postRevoke(base, { token: tokens.access_token, client_id: CLIENT_ID }),
+      400,
+      'unauthorized_client',
+    );
+    expect((await getMe(base, tokens.access_token)).status).toBe(200);
+  });
+
+  it('revokes with the owner’s credentials, in the body or as HTTP Basic', async () => {
+    const tokens = await backendTokens();
+    const res = await postRevoke(
+      base,
+      { token: tokens.access_token },
+      { headers: basic(BACKEND.clientId, BACKEND.clientSecret) },
+    );
+    expect(res.status).toBe(200);
+    await expectError(await getMe(base, tokens.access_token), 401);
+    const body = await postRevoke(base, {
+      token: tokens.refresh_token,
+      client_id: BACKEND.clientId,
+      client_secret: BACKEND.clientSecret,
+    });
+    expect(body.status).toBe(200);
+    await expectOAuthError(
+      await refreshWith(tokens.refresh_token!, { client_secret: BACKEND.clientSecret }),
       401,
       'invalid_grant',
     );

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   fetch,
   ADA,
+  APP_ORIGIN,
+  OTHER_ORIGIN,
+  rawRequest,
   CLIENT_ID,
   controlApi,
   controlOk,
@@ -137,12 +140,26 @@ describe('faults', () => {
     await expectError(await badRefresh(), 500, 'HTTP-500');
   });
 
-  it('sends a string body as text', async () => {
+  it('sends a string body as plain text, never as a page that could run on the emulator', async () => {
     await addFault({ path: '/api/v1/users/me', status: 502, body: '<h1>Bad gateway</h1>' });
     const res = await fetch(`${base}/api/v1/users/me`);
     expect(res.status).toBe(502);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.text()).toBe('<h1>Bad gateway</h1>');
+  });
+
+  it('refuses a 1xx status with 400 EMULATOR-1: a fault must end the request', async () => {
+    for (const status of [100, 101, 103, 199]) {
+      await expectError(
+        await controlApi(base, 'POST', '/faults', { path: '/oauth/token', status }),
+        400,
+        'EMULATOR-1',
+      );
+    }
+    expect((await controlOk<{ data: Fault[] }>(base, 'GET', '/faults')).data).toEqual([]);
+    await addFault({ path: '/oauth/token', status: 200, times: 1 });
+    expect((await badRefresh()).status).toBe(200);
   });
 
   it('applies to the next N requests only with times', async () => {
@@ -233,7 +250,11 @@ describe('faults', () => {
   });
 
   it('refuses a fault body that is not JSON with 400 EMULATOR-2', async () => {
-    const res = await fetch(`${base}/__emulator/faults`, { method: 'POST', body: '{"path":' });
+    const res = await fetch(`${base}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"path":',
+    });
     await expectError(res, 400, 'EMULATOR-2');
   });
 });
@@ -290,7 +311,11 @@ describe('runtime config', () => {
   });
 
   it('refuses a config body that is not JSON with 400 EMULATOR-2', async () => {
-    const res = await fetch(`${base}/__emulator/config`, { method: 'PATCH', body: 'ttl=5' });
+    const res = await fetch(`${base}/__emulator/config`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: 'ttl=5',
+    });
     await expectError(res, 400, 'EMULATOR-2');
   });
 });
@@ -371,10 +396,18 @@ describe('reset, stats and the rest of the control API', () => {
     await expectError(await controlApi(base, 'POST', '/stats'), 405);
   });
 
-  it('answers CORS preflights so a browser test page can drive it', async () => {
-    const res = await controlApi(base, 'OPTIONS', '/faults');
+  it('answers CORS preflights from a registered client origin, so a test page there can drive it', async () => {
+    const res = await fetch(`${base}/__emulator/faults`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(res.headers.get('access-control-allow-headers')).toContain('content-type');
   });
 
   it('is absent with controls: false', async () => {
@@ -388,5 +421,137 @@ describe('reset, stats and the rest of the control API', () => {
       await expectError(await controlApi(base, method, path), 404);
     }
     expect((await signIn(base)).tokens.access_token).toBeTruthy();
+  });
+});
+
+describe('no page on another origin can use the control API', () => {
+  const fromPage = (origin: string, method: string, path: string, init: RequestInit = {}) =>
+    fetch(`${base}/__emulator${path}`, {
+      ...init,
+      method,
+      headers: { origin, ...(init.headers as Record<string, string>) },
+    });
+
+  it('sends no wildcard CORS: an unregistered origin can read nothing', async () => {
+    for (const path of ['/config', '/requests', '/stats', '/faults']) {
+      const res = await fromPage(OTHER_ORIGIN, 'GET', path);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      await expectError(res, 403);
+    }
+  });
+
+  it('refuses a preflight from an unregistered origin with 403', async () => {
+    const res = await fromPage(OTHER_ORIGIN, 'OPTIONS', '/reset', {
+      headers: { 'access-control-request-method': 'POST' },
+    });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    await expectError(res, 403);
+  });
+
+  it('refuses a write from an unregistered origin with 403 and changes nothing', async () => {
+    const { tokens } = await signIn(base);
+    for (const [method, path, body] of [
+      ['POST', '/reset', undefined],
+      ['PATCH', '/config', { accessTokenTtlSeconds: 1 }],
+      ['POST', '/faults', { path: '/oauth/token', status: 500 }],
+      ['POST', `/users/${ADA.id}/disable`, undefined],
+    ] as const) {
+      const res = await fromPage(OTHER_ORIGIN, method, path, {
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      await expectError(res, 403);
+    }
+    expect((await getMe(base, tokens.access_token)).status).toBe(200);
+    expect((await controlOk<{ data: Fault[] }>(base, 'GET', '/faults')).data).toEqual([]);
+    expect(
+      (await controlOk<{ accessTokenTtlSeconds: number }>(base, 'GET', '/config'))
+        .accessTokenTtlSeconds,
+    ).toBe(21600);
+  });
+
+  it('refuses the origin "null" (sandboxed frames, file: pages)', async () => {
+    await expectError(await fromPage('null', 'POST', '/reset'), 403);
+  });
+
+  it('refuses a body that is not application/json with 415: forms and text/plain need no preflight', async () => {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await fetch(`${base}/__emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: JSON.stringify({ path: '/oauth/token', status: 500 }),
+      });
+      await expectError(res, 415);
+    }
+    const plain = await fetch(`${base}/__emulator/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
+    await expectError(plain, 415);
+    expect((await controlOk<{ data: Fault[] }>(base, 'GET', '/faults')).data).toEqual([]);
+  });
+
+  it('serves a registered client origin, and Node clients that send no Origin', async () => {
+    const res = await fromPage(APP_ORIGIN, 'POST', '/faults', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/oauth/token', status: 500 }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    // As Playwright's request context sends it: a POST with no body and no content type.
+    expect((await controlApi(base, 'POST', '/reset')).status).toBe(200);
+  });
+});
+
+describe('only loopback host names are served (DNS rebinding)', () => {
+  it('refuses a request for another host name with 421, on every path', async () => {
+    const { port } = new URL(base);
+    for (const path of [
+      '/__emulator/config',
+      '/.well-known/oauth-authorization-server',
+      '/oauth/authorize',
+    ]) {
+      const res = await rawRequest(
+        Number(port),
+        `GET ${path} HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res).toMatch(/^HTTP\/1\.1 421 /);
+      expect(res).not.toContain('clientSecret');
+    }
+    expect(await log()).toEqual([]);
+  });
+
+  it('looks at the Host header, not an absolute-form request target', async () => {
+    const { port } = new URL(base);
+    const res = await rawRequest(
+      Number(port),
+      `GET http://localhost:${port}/__emulator/config HTTP/1.1\r\nHost: rebound.example\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 421 /);
+  });
+
+  it('refuses an engine WebSocket upgrade for another host name with 421', async () => {
+    const { port } = new URL(base);
+    const res = await rawRequest(
+      Number(port),
+      `GET /app/x HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 421 /);
+  });
+
+  it('serves localhost, 127.0.0.1 and [::1] spellings', async () => {
+    const { port } = new URL(base);
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', 'LOCALHOST']) {
+      const res = await rawRequest(
+        Number(port),
+        `GET /.well-known/jwks.json HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res).toMatch(/^HTTP\/1\.1 200 /);
+    }
   });
 });

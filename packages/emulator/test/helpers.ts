@@ -5,6 +5,7 @@
  * HTTP to the real server, or (in the `handler` transport) straight to the tenant's `fetch`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { createTenant } from '../src/create-tenant.js';
@@ -482,5 +483,21 @@ export function handshake(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     socket.on('error', (error) => reject(error));
+  });
+}
+
+/**
+ * Sends raw bytes to the server on loopback and resolves with everything it answers: for what
+ * `fetch` will not send (another Host header, a malformed request line). Always over the socket,
+ * whatever the transport: these check the Node server itself.
+ */
+export function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.on('end', () => resolve(reply));
+    socket.on('error', reject);
   });
 }

@@ -157,3 +157,18 @@ describe('the control methods of a tenant', () => {
     expect(() => createTenant({ accessTokenTtlSeconds: -5 })).toThrow(/accessTokenTtlSeconds/);
   });
 });
+
+describe('the handler serves loopback host names only', () => {
+  it('answers a request for another host with 421 and logs nothing', async () => {
+    const tenant = createTenant();
+    for (const url of [
+      'http://rebound.example/.well-known/oauth-authorization-server',
+      'http://localhost.evil.example/__emulator/config',
+      'http://10.0.0.1/__emulator/config',
+    ]) {
+      await expectError(await tenant.fetch(url), 421, 'HTTP-421');
+    }
+    expect(tenant.requests()).toEqual([]);
+    expect((await tenant.fetch('http://127.0.0.1:9/.well-known/jwks.json')).status).toBe(200);
+  });
+});

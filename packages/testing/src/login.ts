@@ -6,10 +6,13 @@ export interface LoginChoice {
   deny?: boolean;
 }
 
-/** The part of a tenant the login round trip needs. */
+/** The part of a tenant the login round trip needs: an emulated tenant has it. */
 export interface LoginTenant {
+  /** Answers a request as the tenant (its WHATWG fetch handler). */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Changes the tenant's run-time settings; here, whether it skips its login page. */
   configure(changes: { autoApprove?: boolean }): { autoApprove: boolean };
+  /** The tenant's current settings. */
   config(): { autoApprove: boolean };
 }
 

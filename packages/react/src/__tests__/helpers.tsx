@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { cleanup } from '@testing-library/react';
 import { Component, type ReactNode } from 'react';
 import { afterEach } from 'vitest';
@@ -10,14 +11,37 @@ import {
   type QlikAuthOptions,
   type QlikTokenOptions,
 } from '../index.js';
-import { createTestTenant, type TestTenantConfig } from '@qlik-auth/testing';
+import { createTestTenant, type TestTenant } from '@qlik-auth/testing';
+
+/** Every instance a test created: destroyed after it, so that none calls the next test's tenant. */
+const instances: QlikAuth[] = [];
 
 afterEach(() => {
   cleanup();
   history.replaceState(null, '', '/');
+  for (const auth of instances.splice(0)) auth.destroy();
 });
 
-let sequence = 0;
+/** The tenant of this test file's tests, with the two counts they read from its request log. */
+function createTenant() {
+  const kit = createTestTenant({
+    users: [{ id: 'user-ada', subject: 'emulator|ada', name: 'Ada Lovelace' }],
+    redirectUri: `${location.origin}/callback`,
+  });
+  return Object.assign(kit, {
+    /** Token requests of one grant type, from the tenant's request log. */
+    grants: (grantType: string) =>
+      kit.requests().filter((r) => r.path === '/oauth/token' && r.grantType === grantType),
+    /** Requests to one path, from the tenant's request log. */
+    to: (path: string) => kit.requests().filter((r) => r.path === path),
+  });
+}
+
+/**
+ * One tenant per test file, reset for each test: its ES256 signing key pair is the costly part
+ * of a tenant, and a reset forgets all but the keys.
+ */
+let shared: ReturnType<typeof createTenant> | undefined;
 
 /** A Qlik OAuth error body (`meta.error` the RFC 6749 name), as a fault the tenant answers with. */
 export const oauthError = (status: number, error: string, detail: string) => ({
@@ -28,28 +52,22 @@ export const oauthError = (status: number, error: string, detail: string) => ({
 });
 
 /**
- * An emulated tenant (`@qlik-auth/testing`, the emulator's own handler) and the options of a real
- * core instance wired to it. Each call gets its own client id, so its own IndexedDB database
- * (fake-indexeddb): tests never share a session. `navigate` is recorded instead of leaving the
- * page.
+ * An emulated tenant (`@qlik-auth/testing`, the emulator's own handler), reset, with the given
+ * settings (token lifetimes), and the options of a real core instance wired to it. Each call
+ * gets an empty IndexedDB (fake-indexeddb): tests never share a session. `navigate` is recorded
+ * instead of leaving the page.
  */
 export function setup(
-  overrides: { tenant?: Partial<TestTenantConfig>; auth?: Partial<QlikAuthOptions> } = {},
+  overrides: {
+    tenant?: Parameters<TestTenant['configure']>[0];
+    auth?: Partial<QlikAuthOptions>;
+  } = {},
 ) {
-  sequence += 1;
-  const kit = createTestTenant({
-    users: [{ id: 'user-ada', subject: 'emulator|ada', name: 'Ada Lovelace' }],
-    clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
-    redirectUri: `${location.origin}/callback`,
-    ...overrides.tenant,
-  });
-  const tenant = Object.assign(kit, {
-    /** Token requests of one grant type, from the tenant's request log. */
-    grants: (grantType: string) =>
-      kit.requests().filter((r) => r.path === '/oauth/token' && r.grantType === grantType),
-    /** Requests to one path, from the tenant's request log. */
-    to: (path: string) => kit.requests().filter((r) => r.path === path),
-  });
+  shared ??= createTenant();
+  const tenant = shared;
+  tenant.reset();
+  tenant.configure(overrides.tenant ?? {});
+  globalThis.indexedDB = new IDBFactory();
   const navigations: string[] = [];
   const warnings: string[] = [];
   const options: QlikAuthOptions = {
@@ -61,7 +79,6 @@ export function setup(
     onWarning: (message) => void warnings.push(message),
     ...overrides.auth,
   };
-  const instances: QlikAuth[] = [];
   /** A new instance on the same storage: what each page load of the app creates. */
   const create = (extra: Partial<QlikAuthOptions> = {}) => {
     const auth = createQlikAuth({ ...options, ...extra });

@@ -6,8 +6,8 @@
  * environment copies them onto the global, and Jest's jsdom environment is that realm. Node's
  * `TextEncoder` and Web Crypto still return bytes of Node's realm, so `bytes instanceof Uint8Array`
  * is false and oauth4webapi's base64url of the PKCE digest fails (`input.subarray is not a
- * function`). Jest's jsdom environment also lacks `TextEncoder`, `crypto.subtle` and the Fetch API
- * (`fetch`, `Request`, `Response`, `Headers`) altogether.
+ * function`). Jest's jsdom environment also lacks `TextEncoder`, `crypto.subtle`, `CryptoKey` and
+ * the Fetch API (`fetch`, `Request`, `Response`, `Headers`) altogether.
  */
 
 /** Globals taken from Node when the environment has none. */
@@ -24,6 +24,8 @@ const FROM_NODE = [
   'TransformStream',
   'WritableStream',
   'structuredClone',
+  // The core checks that its stored key is one (`instanceof CryptoKey`).
+  'CryptoKey',
 ] as const;
 
 type Globals = Record<string, unknown>;

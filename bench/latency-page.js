@@ -59,6 +59,23 @@ window.bench = {
     const token = await auth.getToken();
     return { micros: (performance.now() - start) * 1000, sample: token.slice(0, 12) };
   },
+  async indexedDbFloor() {
+    // The storage part alone, without the library: open the core's database on a freshly loaded
+    // page and read its two records in one transaction (what a restore cannot do without).
+    const { host, clientId } = config();
+    const start = performance.now();
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(`qlik-auth:${new URL(host).origin}:${clientId}`);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const records = db.transaction('records').objectStore('records');
+    const [key, session] = ['key', 'session'].map((name) => records.get(name));
+    await new Promise((resolve) => (session.onsuccess = resolve));
+    const micros = (performance.now() - start) * 1000;
+    db.close();
+    return { micros, sample: String(key.result && session.result && 'key+session') };
+  },
   /** Puts a valid user where oidc-client-ts keeps it (sessionStorage, which a reload keeps). */
   oidcSeed() {
     const { host, clientId } = config();

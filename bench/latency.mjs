@@ -62,7 +62,7 @@ try {
 
   // Start-up: the first call of a new instance on a freshly reloaded page, each library in turn
   // (interleaved, so that the machine's load falls on both alike), timed from its constructor.
-  const cold = { qlikAuthCold: [], oidcClientTsCold: [] };
+  const cold = { qlikAuthCold: [], oidcClientTsCold: [], indexedDbFloor: [] };
   const samples = {};
   await tab.evaluate(() => window.bench.oidcSeed());
   for (let i = 0; i < RELOADS; i += 1) {
@@ -96,6 +96,7 @@ try {
   for (const [name, fn] of [
     ['@qlik-auth/core first getToken() (IndexedDB)', 'qlikAuthCold'],
     ['oidc-client-ts first getUser() (sessionStorage)', 'oidcClientTsCold'],
+    ['IndexedDB open + one read of 2 records (floor)', 'indexedDbFloor'],
   ]) {
     const values = cold[fn];
     console.log(

@@ -31,4 +31,15 @@ export default tseslint.config(
     files: ['scripts/**', 'packages/emulator/**', 'bench/**', 'e2e/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The testing guide's Jest examples: Jest's globals, and CommonJS where the config is.
+    files: ['examples/testing/jest-*/**'],
+    languageOptions: { globals: { ...globals.jest } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    // Script scope: browser globals such as `screen` may be redeclared, as in a module.
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-redeclare': 'off' },
+  },
 );

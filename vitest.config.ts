@@ -1,9 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 // Each package keeps its own vitest config (environment, setup files); this runs them all.
-// React's component tests run twice: on React 19 and, through their own config, on React 18.
+// React's component tests run twice: on React 19 and, through their own config, on React 18;
+// the test kit's run under happy-dom and jsdom.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'packages/react/vitest.react18.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'packages/react/vitest.react18.config.ts',
+      'packages/testing/vitest.jsdom.config.ts',
+      'examples/*/vitest.config.ts',
+    ],
   },
 });

@@ -85,6 +85,9 @@ try {
     packages('load'),
   );
   await step('documentation examples compile', process.execPath, packages('examples'));
+  await step('testing kit: guide examples (Jest, Playwright) and a scratch app', process.execPath, [
+    join('scripts', 'check-testing-kit.mjs'),
+  ]);
   await step('packed packages: Next.js fixture', process.execPath, packages('nextjs'));
   await step('release check (changeset version on a copy)', process.execPath, packages('release'));
   await step('documentation site (typedoc + vitepress)', pnpm, ['run', 'docs:build']);

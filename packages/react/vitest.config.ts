@@ -6,10 +6,12 @@ import { defineProject } from 'vitest/config';
  * (The package itself imports `@qlik-auth/core` as any app would.)
  */
 export const coreSource = fileURLToPath(new URL('../core/src/index.ts', import.meta.url));
+/** The test kit's source, for the same reason; it brings the emulator's tenant. */
+export const testingSource = fileURLToPath(new URL('../testing/src/index.ts', import.meta.url));
 
 // React 19 (the devDependency). vitest.react18.config.ts runs the same tests on React 18.
 export default defineProject({
-  resolve: { alias: { '@qlik-auth/core': coreSource } },
+  resolve: { alias: { '@qlik-auth/core': coreSource, '@qlik-auth/testing': testingSource } },
   test: {
     name: 'react',
     environment: 'happy-dom',

@@ -9,23 +9,32 @@ import type { Session } from './session.js';
 export const MAX_TIMER_MS = 60_000;
 
 /**
- * The least time between a token's arrival and its renewal. Whatever the expiry says (a clock
- * far ahead of the tenant's can make a fresh token look expired), tokens are not renewed in a
- * loop: at most once per this long.
+ * The least time between a token's arrival and its renewal when the token looks expired on
+ * arrival: then this clock and the tenant's disagree and nothing could correct it (an opaque
+ * token, no readable `Date`), and without a floor every renewal would be followed by another at
+ * once. At most one renewal per this long.
  */
 export const RENEWAL_FLOOR_MS = 5000;
 
 /**
+ * The floor for a token that lives, however briefly: short enough for the seconds-long tokens
+ * of a test tenant, long enough that no loop can form.
+ */
+const SHORT_FLOOR_MS = 1000;
+
+/**
  * When a token should be renewed: `leewayMs` before it expires, or half-way through its life for
  * a token that lives shorter than twice the leeway, so that a short-lived token is still used for
- * a while instead of being refreshed again and again; never sooner than {@link RENEWAL_FLOOR_MS}
- * after it arrived. A token of unknown lifetime gets the leeway.
+ * a while instead of being refreshed again and again; never sooner than a floor after it
+ * arrived ({@link RENEWAL_FLOOR_MS} for a token that arrived expired, else one second). A token
+ * of unknown lifetime gets the leeway.
  */
 export function renewAt(token: Pick<Session, 'expiresAt' | 'issuedAt'>, leewayMs: number): number {
   const issuedAt = token.issuedAt ?? 0;
+  const life = token.expiresAt - issuedAt;
   return Math.max(
-    token.expiresAt - Math.min(leewayMs, (token.expiresAt - issuedAt) / 2),
-    issuedAt + RENEWAL_FLOOR_MS,
+    token.expiresAt - Math.min(leewayMs, life / 2),
+    issuedAt + (life > 0 ? SHORT_FLOOR_MS : RENEWAL_FLOOR_MS),
   );
 }
 

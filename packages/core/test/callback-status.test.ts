@@ -20,6 +20,7 @@ describe('the state while a sign-in finishes', () => {
       await release.promise;
       return fetch(`${tenant.origin}/oauth/token`, {
         method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(tenant.requests.at(-1)!.params).toString(),
       });
     });

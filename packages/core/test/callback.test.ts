@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QlikAuthError } from '../src/index.js';
-import { qlikError } from './fake-tenant.js';
+import { qlikError, type Fault } from './tenant.js';
 import { rejectionOf, setup } from './helpers.js';
 
 describe('handleRedirectCallback', () => {
@@ -13,7 +13,7 @@ describe('handleRedirectCallback', () => {
       status: 'signedIn',
       expiresAt: Date.parse('2030-01-01T01:00:00.000Z'),
       scopes: ['user_default', 'offline_access'],
-      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'tenant-1' },
+      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'emulator-tenant' },
     });
     expect(await auth.getToken()).toMatch(/^ey/);
   });
@@ -143,7 +143,8 @@ describe('handleRedirectCallback', () => {
   });
 
   it('accepts a transaction of exactly 10 minutes', async () => {
-    const { auth, clock, callbackUrlFor } = setup();
+    // A tenant whose codes outlive the transaction, so that only the client's limit is tested.
+    const { auth, clock, callbackUrlFor } = setup({ tenant: { authorizationCodeTtlSeconds: 900 } });
     const callbackUrl = await callbackUrlFor(auth);
     clock.time += 10 * 60 * 1000;
     await auth.handleRedirectCallback(callbackUrl);
@@ -214,7 +215,7 @@ describe('handleRedirectCallback', () => {
 });
 
 describe('token responses the callback refuses', () => {
-  async function exchangeWith(response: Response | 'drop') {
+  async function exchangeWith(response: Fault) {
     const { auth, tenant, callbackUrlFor } = setup();
     const callbackUrl = await callbackUrlFor(auth);
     tenant.failNext('/oauth/token', response);

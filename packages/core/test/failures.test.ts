@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retryDelay } from '../src/backoff.js';
 import { QlikAuthError, type AuthState } from '../src/index.js';
-import { qlikError, type Fault } from './fake-tenant.js';
+import { qlikError, type Fault } from './tenant.js';
 import { eventually, installWebLocks, rejectionOf, setup, settled } from './helpers.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
@@ -104,7 +104,7 @@ describe('a refresh that fails for a while', () => {
       status: 'signedIn',
       expiresAt: clock.time + HOUR,
       scopes: ['user_default', 'offline_access'],
-      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'tenant-1' },
+      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'emulator-tenant' },
     });
     expect(tenant.stats.reuseDetections).toBe(0);
   });

@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, onTestFinished } from 'vitest';
 import {
   createQlikAuth,
@@ -6,11 +7,10 @@ import {
   type QlikAuth,
   type QlikAuthOptions,
 } from '../src/index.js';
-import { createFakeTenant, type FakeTenantOptions } from './fake-tenant.js';
+import { createRecordedTenant, type TenantOptions } from './tenant.js';
 
 export const REDIRECT_URI = 'http://localhost:3000/callback';
 const START = Date.parse('2030-01-01T00:00:00.000Z');
-let sequence = 0;
 
 /** Every instance a test created: destroyed after it, so no timer or channel outlives it. */
 const instances: QlikAuth[] = [];
@@ -20,21 +20,24 @@ afterEach(() => {
   for (const instance of instances.splice(0)) instance.destroy();
 });
 
+/** Settings of the test's tenant; `refreshTokens: false` means no `offline_access` is asked for. */
+type TenantSettings = Partial<Omit<TenantOptions, 'now' | 'redirectUri'>> & {
+  refreshTokens?: boolean;
+};
+
 /**
- * A fake tenant, a controllable clock and a QlikAuth wired to them. Every call gets its own
- * client id, hence its own IndexedDB database: tests never see each other's sessions.
+ * An emulated tenant (the emulator's handler), a controllable clock and a QlikAuth wired to them.
+ * Every call gets an empty IndexedDB: tests never see each other's sessions.
  */
 export function setup(
-  overrides: { tenant?: Partial<FakeTenantOptions>; auth?: Partial<QlikAuthOptions> } = {},
+  overrides: { tenant?: TenantSettings; auth?: Partial<QlikAuthOptions> } = {},
 ) {
   const clock = { time: START };
   const now = () => clock.time;
-  sequence += 1;
-  const tenant = createFakeTenant({
-    now,
-    clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
-    ...overrides.tenant,
-  });
+  // A test that took IndexedDB away (or stubbed it) keeps what it set up.
+  if (globalThis.indexedDB instanceof IDBFactory) globalThis.indexedDB = new IDBFactory();
+  const { refreshTokens = true, ...settings } = overrides.tenant ?? {};
+  const tenant = createRecordedTenant({ now, redirectUri: REDIRECT_URI, ...settings });
   const navigations: string[] = [];
   const warnings: string[] = [];
   const options: QlikAuthOptions = {
@@ -45,6 +48,7 @@ export function setup(
     now,
     navigate: (url) => void navigations.push(url),
     onWarning: (message) => void warnings.push(message),
+    ...(refreshTokens ? {} : { scopes: ['user_default'] }),
     ...overrides.auth,
   };
   /** A new instance on the same storage: what a page reload (or another tab) creates. */
@@ -62,7 +66,7 @@ export function setup(
     subject?: string,
   ) {
     await instance.signIn(opts);
-    const callbackUrl = tenant.authorize(navigations.at(-1)!, { subject });
+    const callbackUrl = await tenant.authorize(navigations.at(-1)!, { subject });
     history.replaceState(null, '', callbackUrl);
     return instance.handleRedirectCallback();
   }
@@ -73,7 +77,7 @@ export function setup(
     opts?: { deny?: boolean; subject?: string },
   ) {
     await instance.signIn();
-    return tenant.authorize(navigations.at(-1)!, opts);
+    return await tenant.authorize(navigations.at(-1)!, opts);
   }
 
   return {

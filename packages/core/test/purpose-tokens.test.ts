@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qlikError } from './fake-tenant.js';
+import { qlikError } from './tenant.js';
 import { rejectionOf, setup } from './helpers.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
@@ -109,7 +109,7 @@ describe('purpose tokens (RFC 8693 token exchange)', () => {
   it('gives up after that one retry', async () => {
     const { auth, signIn, tenant } = setup();
     await signIn(auth);
-    const refused = () => qlikError(401, 'invalid_grant', 'subject_token is invalid');
+    const refused = qlikError(401, 'invalid_grant', 'subject_token is invalid');
     // Exchange, refresh, exchange again.
     tenant.failNext('/oauth/token', refused, 'pass', refused);
     expect(await rejectionOf(auth.getToken({ purpose: 'websocket' }))).toMatchObject({
@@ -170,7 +170,7 @@ describe('webSocketUrl', () => {
     const { auth, signIn } = setup();
     await signIn(auth);
     const url = new URL(await auth.webSocketUrl('app-1'));
-    expect(url.origin + url.pathname).toBe('wss://tenant.eu.qlikcloud.com/app/app-1');
+    expect(url.origin + url.pathname).toBe('wss://localhost:8787/app/app-1');
     expect(claims(url.searchParams.get('accessToken')!).purpose).toBe('websocket');
     expect(url.searchParams.get('accessToken')).toBe(await auth.getToken({ purpose: 'websocket' }));
   });
@@ -189,7 +189,7 @@ describe('webResourceUrl', () => {
   it('adds a webresource token to a tenant URL, keeping its query', async () => {
     const { auth, signIn, tenant } = setup();
     await signIn(auth);
-    const url = await auth.webResourceUrl('/api/v1/apps/app-1/thumbnail?size=large');
+    const url = await auth.webResourceUrl('/api/v1/apps/app-1/media/thumbnail?size=large');
     const parsed = new URL(url);
     expect(parsed.origin).toBe(tenant.origin);
     expect(parsed.searchParams.get('size')).toBe('large');

@@ -315,8 +315,13 @@ describe('discovered endpoints', () => {
     'refuses metadata whose %s_endpoint is off the tenant, and sends nothing there',
     async (endpoint) => {
       const { auth, tenant, navigations } = setup();
-      (tenant.metadata as unknown as Record<string, string>)[`${endpoint}_endpoint`] =
-        `https://evil.example/${endpoint}`;
+      // Discovery answers, in the tenant's place, metadata that sends one endpoint elsewhere.
+      tenant.failNext('/.well-known/oauth-authorization-server', () =>
+        Response.json({
+          ...tenant.metadata,
+          [`${endpoint}_endpoint`]: `https://evil.example/${endpoint}`,
+        }),
+      );
       const error = await rejectionOf(auth.signIn());
       expect(error.code).toBe('untrusted_url');
       expect(navigations).toEqual([]);
@@ -330,7 +335,10 @@ describe('abandoned sign-ins', () => {
     [...(await rawRecords(dbName)).keys()].filter((key) => key.startsWith('transaction:'));
 
   it('are swept at start-up once older than 10 minutes; younger ones stay', async () => {
-    const { auth, create, callbackUrlFor, clock, dbName } = setup();
+    // Codes that outlive the test's 5 minutes between getting one and redeeming it.
+    const { auth, create, callbackUrlFor, clock, dbName } = setup({
+      tenant: { authorizationCodeTtlSeconds: 900 },
+    });
     await settled(auth);
     await auth.signIn();
     const [abandoned] = await transactions(dbName);
@@ -450,7 +458,7 @@ describe('the user', () => {
     expect(auth.getSnapshot().user).toEqual({
       subject: 'idp|José',
       id: 'user-José',
-      tenantId: 'tenant-1',
+      tenantId: 'emulator-tenant',
     });
   });
 });

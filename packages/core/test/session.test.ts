@@ -119,7 +119,7 @@ describe('session persistence', () => {
     expect(records.has(`transaction:${state}`)).toBe(true);
     expect(visibleText([...records.values()])).not.toContain('quarterly numbers');
 
-    history.replaceState(null, '', tenant.authorize(navigations[0]!));
+    history.replaceState(null, '', await tenant.authorize(navigations[0]!));
     await auth.handleRedirectCallback();
     expect((await rawRecords(dbName)).has(`transaction:${state}`)).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qlikError } from './fake-tenant.js';
+import { qlikError } from './tenant.js';
 import { rawRecords, rejectionOf, setup, settled } from './helpers.js';
 
 describe('signOut', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renewAt } from '../src/schedule.js';
 import { sessionFromTokenResponse } from '../src/session.js';
 import { TENANT_TIME, type TokenResponse } from '../src/token-endpoint.js';
 
@@ -39,5 +40,18 @@ describe('the tenant’s clock in a token response', () => {
       [],
     );
     expect(session.expiresAt).toBe(NOW + HOUR);
+  });
+});
+
+describe('the renewal floor', () => {
+  it('renews a token that arrived expired no sooner than 5 s after it came', () => {
+    expect(renewAt({ issuedAt: NOW, expiresAt: NOW - HOUR }, 60_000)).toBe(NOW + 5000);
+  });
+
+  it('lets a token of a few seconds be renewed when it expires, not 5 s after it came', () => {
+    // A 2 s token with a 1 ms leeway: renewed at its expiry (a test tenant's short lifetimes).
+    expect(renewAt({ issuedAt: NOW, expiresAt: NOW + 2000 }, 1)).toBe(NOW + 1999);
+    // Still a floor for a token that lives a moment only.
+    expect(renewAt({ issuedAt: NOW, expiresAt: NOW + 200 }, 1)).toBe(NOW + 1000);
   });
 });

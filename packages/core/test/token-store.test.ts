@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TokenState } from '../src/index.js';
-import { qlikError } from './fake-tenant.js';
+import { qlikError } from './tenant.js';
 import { eventually, setup, settled } from './helpers.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');

@@ -6,7 +6,7 @@
 
 // Made on use, not on import: some test environments (Jest's jsdom) lack TextEncoder until a
 // setup file provides it, and importing the package must not fail there.
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 
 /** RFC 4648 section 5 base64url without padding. */
 export function base64url(bytes: Uint8Array): string {

@@ -38,7 +38,11 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function raw(path: string, body: string | Uint8Array, contentType?: string): Promise<Response> {
+function raw(
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  contentType?: string,
+): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: 'POST',
     redirect: 'manual',

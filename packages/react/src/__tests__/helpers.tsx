@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { cleanup } from '@testing-library/react';
 import { Component, type ReactNode } from 'react';
 import { afterEach } from 'vitest';
@@ -10,40 +11,74 @@ import {
   type QlikAuthOptions,
   type QlikTokenOptions,
 } from '../index.js';
-import { createFakeTenant, type FakeTenantOptions } from './fake-tenant.js';
+import { createTestTenant, type TestTenant } from '@qlik-auth/testing';
+
+/** Every instance a test created: destroyed after it, so that none calls the next test's tenant. */
+const instances: QlikAuth[] = [];
 
 afterEach(() => {
   cleanup();
   history.replaceState(null, '', '/');
+  for (const auth of instances.splice(0)) auth.destroy();
 });
 
-let sequence = 0;
+/** The tenant of this test file's tests, with the two counts they read from its request log. */
+function createTenant() {
+  const kit = createTestTenant({
+    users: [{ id: 'user-ada', subject: 'emulator|ada', name: 'Ada Lovelace' }],
+    redirectUri: `${location.origin}/callback`,
+  });
+  return Object.assign(kit, {
+    /** Token requests of one grant type, from the tenant's request log. */
+    grants: (grantType: string) =>
+      kit.requests().filter((r) => r.path === '/oauth/token' && r.grantType === grantType),
+    /** Requests to one path, from the tenant's request log. */
+    to: (path: string) => kit.requests().filter((r) => r.path === path),
+  });
+}
 
 /**
- * A fake tenant and the options of a real core instance wired to it. Each call gets its own
- * client id, so its own IndexedDB database (fake-indexeddb): tests never share a session.
- * `navigate` is recorded instead of leaving the page.
+ * One tenant per test file, reset for each test: its ES256 signing key pair is the costly part
+ * of a tenant, and a reset forgets all but the keys.
+ */
+let shared: ReturnType<typeof createTenant> | undefined;
+
+/** A Qlik OAuth error body (`meta.error` the RFC 6749 name), as a fault the tenant answers with. */
+export const oauthError = (status: number, error: string, detail: string) => ({
+  status,
+  body: {
+    errors: [{ code: 'OAUTH-1', title: error, detail, status: String(status), meta: { error } }],
+  },
+});
+
+/**
+ * An emulated tenant (`@qlik-auth/testing`, the emulator's own handler), reset, with the given
+ * settings (token lifetimes), and the options of a real core instance wired to it. Each call
+ * gets an empty IndexedDB (fake-indexeddb): tests never share a session. `navigate` is recorded
+ * instead of leaving the page.
  */
 export function setup(
-  overrides: { tenant?: FakeTenantOptions; auth?: Partial<QlikAuthOptions> } = {},
+  overrides: {
+    tenant?: Parameters<TestTenant['configure']>[0];
+    auth?: Partial<QlikAuthOptions>;
+  } = {},
 ) {
-  sequence += 1;
-  const tenant = createFakeTenant({
-    clientId: `spa-${sequence}-${Math.random().toString(36).slice(2)}`,
-    ...overrides.tenant,
-  });
+  shared ??= createTenant();
+  const tenant = shared;
+  tenant.reset();
+  tenant.configure(overrides.tenant ?? {});
+  globalThis.indexedDB = new IDBFactory();
   const navigations: string[] = [];
   const warnings: string[] = [];
   const options: QlikAuthOptions = {
-    host: tenant.origin,
-    clientId: tenant.clientId,
-    redirectUri: `${location.origin}/callback`,
-    fetch: tenant.fetch,
+    ...tenant.clientOptions(),
+    // A real browser's defaults: IndexedDB (fake-indexeddb here) and the page's clock.
+    storage: 'indexeddb',
+    now: undefined,
     navigate: (url) => void navigations.push(url),
     onWarning: (message) => void warnings.push(message),
     ...overrides.auth,
   };
-  const instances: QlikAuth[] = [];
   /** A new instance on the same storage: what each page load of the app creates. */
   const create = (extra: Partial<QlikAuthOptions> = {}) => {
     const auth = createQlikAuth({ ...options, ...extra });
@@ -61,7 +96,7 @@ export function setup(
     const earlier = create();
     await earlier.signIn({ returnTo: opts.returnTo, appState: opts.appState });
     earlier.destroy();
-    const url = tenant.authorize(navigations.pop()!, { deny: opts.deny });
+    const url = await tenant.authorize(navigations.pop()!, { deny: opts.deny });
     history.replaceState(null, '', url);
     return url;
   }
@@ -104,7 +139,7 @@ export function TokenView({
   );
 }
 
-/** The claims of a JWT the fake tenant issued. */
+/** The claims of a JWT the tenant issued. */
 export function claims(token: string): Record<string, unknown> {
   return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
 }
@@ -120,13 +155,6 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: 
     if (!error) return this.props.children;
     return <p data-testid="boundary">{(error as { code?: string }).code ?? error.message}</p>;
   }
-}
-
-/** A promise and its resolver, to hold a response until the test lets it go. */
-export function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** Lets pending promises, IndexedDB requests and timers of 0 ms run. */

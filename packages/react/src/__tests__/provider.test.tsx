@@ -94,7 +94,7 @@ describe('QlikAuthProvider', () => {
     );
     await screen.findByText('signedOut');
     await settle();
-    expect(tenant.requests).toHaveLength(0);
+    expect(tenant.requests()).toHaveLength(0);
     expect(location.search).toBe('?state=open&page=2');
   });
 

@@ -2,8 +2,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { QlikAuthProvider, RequireQlikAuth, type QlikAuthError } from '../index.js';
-import { oauthError } from './fake-tenant.js';
-import { deferred, settle, setup } from './helpers.js';
+import { oauthError, settle, setup } from './helpers.js';
 
 /** The guard with an error view that shows the code and offers the retry. */
 function Guarded({ fallback = 'checking' }: { fallback?: string }) {
@@ -106,7 +105,11 @@ describe('RequireQlikAuth', () => {
   it('shows a refused code exchange instead of redirecting again', async () => {
     const { create, arriveFromLogin, navigations, tenant } = setup();
     await arriveFromLogin();
-    tenant.failNext('/oauth/token', oauthError(400, 'invalid_grant', 'the code has expired'));
+    tenant.addFault({
+      path: '/oauth/token',
+      times: 1,
+      ...oauthError(400, 'invalid_grant', 'the code has expired'),
+    });
     render(
       <QlikAuthProvider auth={create()}>
         <Guarded />
@@ -121,15 +124,8 @@ describe('RequireQlikAuth', () => {
   it('does not start a sign-in while the redirect callback is being exchanged', async () => {
     const { create, arriveFromLogin, navigations, tenant } = setup();
     await arriveFromLogin();
-    const release = deferred<void>();
-    const { fetch } = tenant;
-    tenant.failNext('/oauth/token', async () => {
-      await release.promise;
-      return fetch(`${tenant.origin}/oauth/token`, {
-        method: 'POST',
-        body: new URLSearchParams(tenant.requests.at(-1)!.params).toString(),
-      });
-    });
+    // A slow token endpoint: the exchange is under way for a while.
+    tenant.addFault({ path: '/oauth/token', delayMs: 150, times: 1 });
     const auth = create();
     render(
       <QlikAuthProvider auth={auth}>
@@ -141,14 +137,13 @@ describe('RequireQlikAuth', () => {
     // The exchange is not done: the core says so (loading), and the guard waits.
     expect(auth.getSnapshot().status).toBe('loading');
     expect(navigations).toHaveLength(0);
-    release.resolve();
     expect(await screen.findByText('secret dashboard')).toBeTruthy();
     expect(navigations).toHaveLength(0);
   });
 
   it('shows a sign-in that cannot start (tenant unreachable) and does not retry by itself', async () => {
     const { create, navigations, tenant } = setup();
-    tenant.failNext('/.well-known/oauth-authorization-server', 'drop');
+    tenant.addFault({ path: '/.well-known/oauth-authorization-server', drop: true, times: 1 });
     render(
       <QlikAuthProvider auth={create()}>
         <Guarded />

@@ -1,8 +1,7 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QlikAuthError, QlikAuthProvider, useQlikAuth, useQlikToken } from '../index.js';
-import { oauthError } from './fake-tenant.js';
-import { claims, settle, setup, TokenView } from './helpers.js';
+import { claims, oauthError, settle, setup, TokenView } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -108,7 +107,11 @@ describe('useQlikToken', () => {
   it('says why when the tenant refuses a purpose token, and keeps the session', async () => {
     const { create, signedInBefore, tenant } = setup();
     await signedInBefore();
-    tenant.failNext('/oauth/token', oauthError(403, 'access_denied', 'no engine access'));
+    tenant.addFault({
+      path: '/oauth/token',
+      times: 1,
+      ...oauthError(403, 'access_denied', 'no engine access'),
+    });
     let seen: ReturnType<typeof useQlikToken> | undefined;
     function Probe() {
       seen = useQlikToken({ purpose: 'websocket' });
@@ -133,7 +136,7 @@ describe('useQlikToken', () => {
     });
     const auth = create();
     await auth.signIn();
-    history.replaceState(null, '', tenant.authorize(navigations.pop()!));
+    history.replaceState(null, '', await tenant.authorize(navigations.pop()!));
     render(
       <QlikAuthProvider auth={auth}>
         <TokenView />
@@ -158,7 +161,7 @@ describe('useQlikToken', () => {
     const exchanges = () => tenant.grants('urn:ietf:params:oauth:grant-type:token-exchange');
     const auth = create();
     await auth.signIn();
-    history.replaceState(null, '', tenant.authorize(navigations.pop()!));
+    history.replaceState(null, '', await tenant.authorize(navigations.pop()!));
     const { unmount } = render(
       <QlikAuthProvider auth={auth}>
         <TokenView purpose="webresource" />
@@ -169,7 +172,8 @@ describe('useQlikToken', () => {
     expect(exchanges()).toHaveLength(1);
     // Nothing in the session changes: only the hook's own timer can ask again.
     await act(() => vi.advanceTimersByTimeAsync(119_000));
-    expect(tokenOf()).not.toBe(first);
+    // The tenant signs the new token with Web Crypto, which no fake timer hurries.
+    await vi.waitFor(() => expect(tokenOf()).not.toBe(first));
     expect(claims(tokenOf()!).purpose).toBe('webresource');
     expect(exchanges()).toHaveLength(2);
     unmount();

@@ -1,0 +1,33 @@
+import { QlikAuthProvider, useQlikAuth } from '@qlik-auth/react';
+import { createTestTenant } from '@qlik-auth/testing';
+import { act, render, screen } from '@testing-library/react';
+import { createElement as h, useEffect, useState } from 'react';
+
+/** The signed-in user's name from the tenant, or the signed-out state. */
+function Profile() {
+  const { status, auth } = useQlikAuth();
+  const [name, setName] = useState();
+  useEffect(() => {
+    if (status !== 'signedIn') return;
+    auth
+      .fetch('/api/v1/users/me')
+      .then((response) => response.json())
+      .then(
+        (me) => setName(me.name),
+        () => {},
+      );
+  }, [status, auth]);
+  if (status === 'signedOut') return h('p', null, 'Signed out');
+  return h('p', null, name ? `Signed in as ${name}` : 'Loading…');
+}
+
+test('shows the signed-in user’s name, then the signed-out state', async () => {
+  const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+  const auth = await tenant.signIn('ada');
+  render(h(QlikAuthProvider, { auth }, h(Profile)));
+  expect(await screen.findByText('Signed in as Ada Lovelace')).toBeTruthy();
+  // act(): the session ends outside React, which re-renders the signed-out state.
+  await act(() => tenant.expireSession('ada'));
+  expect(await screen.findByText('Signed out')).toBeTruthy();
+  auth.destroy();
+});

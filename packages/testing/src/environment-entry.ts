@@ -1,0 +1,9 @@
+/**
+ * `@qlik-auth/testing/environment`: prepares the test environment on import (see
+ * {@link prepareTestEnvironment}). For Jest's jsdom environment, list it in `setupFiles` so that
+ * it runs before the core, the emulator and your app are loaded.
+ * @packageDocumentation
+ */
+import { prepareTestEnvironment } from './environment.js';
+
+prepareTestEnvironment();

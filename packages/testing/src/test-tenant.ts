@@ -1,0 +1,240 @@
+import { createQlikAuth, type QlikAuth, type QlikAuthOptions } from '@qlik-auth/core';
+import {
+  createTenant,
+  type EmulatedTenant,
+  type EmulatorConfig,
+  type UserConfig,
+} from '@qlik-auth/emulator';
+import { prepareTestEnvironment } from './environment.js';
+import { completeLogin, type LoginChoice } from './login.js';
+
+/** A user of the test tenant. Only `id` is required; the rest is made up from it. */
+export interface TestUser {
+  /** The user's id, which `signIn(id)` takes. */
+  id: string;
+  /** Display name. Default: the id. */
+  name?: string;
+  /** Subject (`sub` claim of the access tokens). Default `emulator|<id>`. */
+  subject?: string;
+  /** Default `<id>@example.com`. */
+  email?: string;
+  /** A disabled user can neither sign in nor refresh. */
+  disabled?: boolean;
+}
+
+/** Settings of {@link createTestTenant}. All optional. */
+export interface TestTenantConfig extends Partial<
+  Omit<EmulatorConfig, 'users' | 'clients' | 'autoApprove'>
+> {
+  /** The tenant's users. Default: Ada Lovelace (`ada`) and Alan Turing (`alan`). */
+  users?: TestUser[];
+  /**
+   * The tenant's origin, which clients use as `host`. A loopback origin, since that is what an
+   * emulated tenant answers for. No socket is opened on it. Default `http://localhost:8787`.
+   */
+  origin?: string;
+  /** The OAuth client id the signed-in clients use. Default `test-spa`. */
+  clientId?: string;
+  /** The redirect URI registered for that client. Default `http://localhost/callback`. */
+  redirectUri?: string;
+  /**
+   * Sign in without a login page: the `login_hint` user is signed in at once. Default true;
+   * `authorize(url, { deny: true })` shows the page and denies either way.
+   */
+  autoApprove?: boolean;
+  /**
+   * The clock of the tenant and of every client it signs in, in epoch milliseconds. Default
+   * `Date.now`, which fake timers (`vi.useFakeTimers()`, `jest.useFakeTimers()`) move.
+   */
+  now?: () => number;
+}
+
+/** Options of {@link TestTenant.signIn}. */
+export interface TestSignInOptions {
+  /** Options of the client, over the test defaults (memory storage, the tenant's `fetch`). */
+  auth?: Partial<QlikAuthOptions>;
+}
+
+/**
+ * An emulated Qlik Cloud tenant in the test's own process, and a way to get real signed-in
+ * clients of it. Every control of the emulator's tenant is here too: faults on any path
+ * (`addFault`), token lifetimes (`configure`), `revokeUser`, `disableUser`, the request log,
+ * `reset`.
+ */
+export interface TestTenant extends Omit<EmulatedTenant, 'expireSession'> {
+  /** The tenant's origin: the `host` of its clients. */
+  readonly origin: string;
+  /** The OAuth client id its clients use. */
+  readonly clientId: string;
+  /** The redirect URI registered for that client. */
+  readonly redirectUri: string;
+  /**
+   * The emulator's own handle of this tenant (`createTenant` of `@qlik-auth/emulator`), for what
+   * takes one, such as `createHandlers` of `@qlik-auth/emulator/msw`. Its `expireSession` is the
+   * emulator's: access tokens only.
+   */
+  readonly emulator: EmulatedTenant;
+  /**
+   * The options of a client of this tenant: `host`, `clientId`, `redirectUri`, the tenant's
+   * `fetch` and clock, memory storage, and a `navigate` that goes nowhere. For a client you
+   * create and sign in yourself (`createQlikAuth(tenant.clientOptions())`).
+   */
+  clientOptions(overrides?: Partial<QlikAuthOptions>): QlikAuthOptions;
+  /**
+   * A real `QlikAuth`, signed in as `userId`, its session in memory. It went through the whole
+   * round trip: `signIn()` built the PKCE authorization request, the tenant's authorization
+   * endpoint signed the user in (`login_hint`) and redirected back with a code, and
+   * `handleRedirectCallback()` exchanged it for tokens. Its `fetch` goes straight to the tenant.
+   * Rejects when the tenant has no such user, and with the tenant's error when it refuses them
+   * (a disabled user).
+   */
+  signIn(userId: string, options?: TestSignInOptions): Promise<QlikAuth>;
+  /**
+   * The user's session ends at the tenant: their access tokens expire and their refresh tokens
+   * are refused. Every client this tenant signed in as that user finds out as it would at
+   * expiry (it asks for a refresh, is refused, and becomes `signedOut` with a `session_expired`
+   * error); the promise resolves once they have. Other users are untouched.
+   */
+  expireSession(userId: string): Promise<void>;
+  /**
+   * The user's access tokens (and purpose tokens) expire now; their refresh tokens keep
+   * working. API calls with an old token get 401, and a client refreshes and carries on.
+   * Returns how many tokens expired.
+   */
+  expireAccessTokens(userId: string): number;
+  /**
+   * Plays the browser at the authorization endpoint for a client you signed in yourself: follows
+   * the URL its `signIn()` navigated to, signs in (or denies), and returns the redirect back to
+   * the app, for `handleRedirectCallback`.
+   */
+  authorize(authorizeUrl: string, choice?: LoginChoice): Promise<string>;
+}
+
+const DEFAULT_USERS: TestUser[] = [
+  { id: 'ada', name: 'Ada Lovelace' },
+  { id: 'alan', name: 'Alan Turing' },
+];
+
+/** Fills in what an emulator user needs and a test rarely cares about. */
+function toUserConfig(user: TestUser): UserConfig {
+  return {
+    id: user.id,
+    name: user.name ?? user.id,
+    subject: user.subject ?? `emulator|${user.id}`,
+    email: user.email ?? `${user.id}@example.com`,
+    ...(user.disabled ? { disabled: true } : {}),
+  };
+}
+
+/**
+ * Creates an emulated Qlik Cloud tenant for a unit test, with nothing listening: no network,
+ * no port, no browser. Its `signIn(userId)` returns a real, signed-in `@qlik-auth/core` client,
+ * and its controls make it do what apps must handle: token expiry, a refused refresh, a revoked
+ * user, a slow or failing network, an API answering 401.
+ *
+ * Works in Vitest and Jest, under happy-dom, jsdom or plain Node (it repairs what jsdom lacks:
+ * see {@link prepareTestEnvironment}).
+ *
+ * @example
+ * ```ts
+ * const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+ * const auth = await tenant.signIn('ada');
+ * render(<QlikAuthProvider auth={auth}><Dashboard /></QlikAuthProvider>);
+ * await tenant.expireSession('ada'); // the app now shows its signed-out state
+ * ```
+ */
+export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
+  prepareTestEnvironment();
+  const {
+    users = DEFAULT_USERS,
+    origin: host = 'http://localhost:8787',
+    clientId = 'test-spa',
+    redirectUri = 'http://localhost/callback',
+    autoApprove = true,
+    now = () => Date.now(),
+    ...settings
+  } = config;
+  const origin = new URL(host).origin;
+  const emulated = createTenant(
+    {
+      ...settings,
+      autoApprove,
+      clients: [
+        { clientId, appType: 'spa', redirectUris: [redirectUri], allowedOrigins: [origin] },
+      ],
+      users: users.map(toUserConfig),
+    },
+    { now },
+  );
+  // `fetch(input, init)` as a client calls it; relative URLs are the tenant's own.
+  const fetch = ((input: string | URL | Request, init?: RequestInit) =>
+    emulated.fetch(
+      typeof input === 'string' ? new URL(input, origin) : input,
+      init,
+    )) as typeof globalThis.fetch;
+  /** The clients this tenant signed in, by user id. */
+  const signedIn = new Map<string, Set<QlikAuth>>();
+
+  const clientOptions = (overrides: Partial<QlikAuthOptions> = {}): QlikAuthOptions => ({
+    host: origin,
+    clientId,
+    redirectUri,
+    storage: 'memory',
+    fetch,
+    now,
+    navigate: () => {},
+    ...overrides,
+  });
+
+  const authorize = (authorizeUrl: string, choice?: LoginChoice) =>
+    completeLogin(emulated, authorizeUrl, choice);
+
+  return {
+    ...emulated,
+    emulator: emulated,
+    origin,
+    clientId,
+    redirectUri,
+    fetch,
+    clientOptions,
+    authorize,
+    async signIn(userId, options = {}) {
+      // An auto-approving tenant signs in its first user for an unknown hint: say so instead.
+      if (!emulated.config().users.some((user) => user.id === userId)) {
+        throw new Error(`createTestTenant: no user with id ${JSON.stringify(userId)}`);
+      }
+      let authorizeUrl: string | undefined;
+      const auth = createQlikAuth(
+        clientOptions({
+          ...options.auth,
+          navigate: (url) => void (authorizeUrl = url),
+        }),
+      );
+      try {
+        await auth.signIn({ loginHint: userId });
+        if (!authorizeUrl) throw new Error('signIn() did not navigate to the tenant');
+        await auth.handleRedirectCallback(await authorize(authorizeUrl, { user: userId }));
+      } catch (error) {
+        auth.destroy();
+        throw error;
+      }
+      const clients = signedIn.get(userId) ?? new Set();
+      signedIn.set(userId, clients.add(auth));
+      return auth;
+    },
+    async expireSession(userId) {
+      emulated.expireSession(userId);
+      emulated.revokeUser(userId);
+      // What each client's refresh timer would do once its token has expired.
+      await Promise.all(
+        [...(signedIn.get(userId) ?? [])].map((auth) =>
+          auth.getToken({ forceRefresh: true }).then(
+            () => {},
+            () => {},
+          ),
+        ),
+      );
+    },
+    expireAccessTokens: (userId) => emulated.expireSession(userId),
+  };
+}

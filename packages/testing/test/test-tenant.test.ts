@@ -1,0 +1,178 @@
+import { QlikAuthError, type QlikAuth } from '@qlik-auth/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestTenant } from '../src/index.js';
+
+const clients: QlikAuth[] = [];
+afterEach(() => {
+  for (const auth of clients.splice(0)) auth.destroy();
+});
+
+/** A signed-in client, destroyed after the test. */
+async function signedIn(tenant: ReturnType<typeof createTestTenant>, userId: string) {
+  const auth = await tenant.signIn(userId);
+  clients.push(auth);
+  return auth;
+}
+
+/** The rejection of a promise, for asserting on its fields. */
+async function rejectionOf(promise: Promise<unknown>): Promise<QlikAuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as QlikAuthError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const me = async (auth: QlikAuth) => (await auth.fetch('/api/v1/users/me')).json();
+
+describe('createTestTenant().signIn', () => {
+  it('returns a real client, signed in as the user, through the whole redirect round trip', async () => {
+    const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+    const auth = await signedIn(tenant, 'ada');
+    expect(auth.getSnapshot()).toMatchObject({
+      status: 'signedIn',
+      user: { subject: 'emulator|ada', id: 'ada' },
+      scopes: ['user_default', 'offline_access'],
+    });
+    expect(await me(auth)).toMatchObject({ id: 'ada', name: 'Ada Lovelace' });
+    const paths = tenant.requests().map((entry) => `${entry.method} ${entry.path}`);
+    expect(paths).toEqual([
+      'GET /.well-known/oauth-authorization-server',
+      'GET /oauth/authorize',
+      'POST /oauth/token',
+      'GET /api/v1/users/me',
+    ]);
+  });
+
+  it('signs in each user on their own grant', async () => {
+    const tenant = createTestTenant();
+    const ada = await signedIn(tenant, 'ada');
+    const alan = await signedIn(tenant, 'alan');
+    expect((await me(ada)).name).toBe('Ada Lovelace');
+    expect((await me(alan)).name).toBe('Alan Turing');
+  });
+
+  it('rejects for a user the tenant refuses, with the tenant’s error', async () => {
+    const tenant = createTestTenant({ users: [{ id: 'ada' }, { id: 'eve', disabled: true }] });
+    const error = await rejectionOf(tenant.signIn('eve'));
+    expect(error).toBeInstanceOf(QlikAuthError);
+    expect(error.status).toBe(403);
+  });
+
+  it('rejects for a user the tenant does not have, instead of signing in another', async () => {
+    const tenant = createTestTenant();
+    await expect(tenant.signIn('bob')).rejects.toThrow('no user with id "bob"');
+    expect(tenant.requests()).toEqual([]);
+  });
+
+  it('gives purpose tokens for the engine socket and web resources', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    expect(await auth.webSocketUrl('app-1')).toMatch(
+      /^ws:\/\/localhost:8787\/app\/app-1\?.*accessToken=ey/,
+    );
+  });
+});
+
+describe('the controls a test drives', () => {
+  it('expireSession: the user’s clients become signedOut with session_expired', async () => {
+    const tenant = createTestTenant();
+    const ada = await signedIn(tenant, 'ada');
+    const alan = await signedIn(tenant, 'alan');
+    await tenant.expireSession('ada');
+    expect(ada.getSnapshot()).toMatchObject({
+      status: 'signedOut',
+      error: { code: 'session_expired' },
+    });
+    expect(alan.getSnapshot().status).toBe('signedIn');
+    expect((await rejectionOf(ada.getToken())).code).toBe('not_signed_in');
+  });
+
+  it('expireAccessTokens: the API answers 401 once, the client refreshes and carries on', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    const before = await auth.getToken();
+    expect(tenant.expireAccessTokens('ada')).toBe(1);
+    const response = await auth.fetch('/api/v1/users/me');
+    expect(response.status).toBe(200);
+    expect(await auth.getToken()).not.toBe(before);
+    expect(tenant.stats().refreshes).toBe(1);
+  });
+
+  it('revokeUser: the next refresh is refused and the session ends', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    expect(tenant.revokeUser('ada')).toBe(1);
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
+    expect(auth.getSnapshot()).toMatchObject({
+      status: 'signedOut',
+      error: { code: 'session_expired' },
+    });
+  });
+
+  it('a refused refresh (a fault on the token endpoint) ends the session', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    tenant.addFault({
+      path: '/oauth/token',
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'refused' },
+    });
+    const error = await rejectionOf(auth.getToken({ forceRefresh: true }));
+    expect(error).toMatchObject({ code: 'session_expired', status: 400 });
+  });
+
+  it('a failing network: dropped connections are network errors, and the session stays', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    tenant.addFault({ path: '/api/*', drop: true, times: 1 });
+    await expect(auth.fetch('/api/v1/users/me')).rejects.toThrow();
+    expect(auth.getSnapshot().status).toBe('signedIn');
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(200);
+  });
+
+  it('a slow network: a delay fault holds the answer back', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    tenant.addFault({ path: '/api/v1/users/me', delayMs: 40, times: 1 });
+    const started = performance.now();
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+  });
+
+  it('an API answering 401: the client retries once with a fresh token, then hands back the 401', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    tenant.addFault({ path: '/api/v1/items', status: 401 });
+    expect((await auth.fetch('/api/v1/items')).status).toBe(401);
+    const items = tenant.requests().filter((entry) => entry.path === '/api/v1/items');
+    expect(items).toHaveLength(2);
+    expect(auth.getSnapshot().status).toBe('signedIn');
+  });
+
+  it('authorize with deny: the app gets the access_denied error redirect', async () => {
+    const tenant = createTestTenant();
+    let authorizeUrl = '';
+    const { createQlikAuth } = await import('@qlik-auth/core');
+    const auth = createQlikAuth(tenant.clientOptions({ navigate: (url) => (authorizeUrl = url) }));
+    clients.push(auth);
+    await auth.signIn();
+    const back = new URL(await tenant.authorize(authorizeUrl, { deny: true }));
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    const error = await rejectionOf(auth.handleRedirectCallback(back));
+    expect(error.code).toBe('authorization_error');
+    expect(tenant.config().autoApprove).toBe(true);
+  });
+
+  it('runs on the test’s clock: tokens expire when the clock says so', async () => {
+    let time = Date.parse('2030-01-01T00:00:00Z');
+    const tenant = createTestTenant({ now: () => time, accessTokenTtlSeconds: 600 });
+    const auth = await signedIn(tenant, 'ada');
+    expect(auth.getSnapshot().expiresAt).toBe(time + 600_000);
+    const first = await auth.getToken();
+    time += 600_000;
+    expect(await auth.getToken()).not.toBe(first);
+    expect(tenant.stats().refreshes).toBe(1);
+  });
+});

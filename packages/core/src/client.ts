@@ -52,6 +52,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     warn(`discarded an unreadable ${record.split(':')[0]} record`);
   const vault = createVault(store, discarded);
   const persistence = createSessionPersistence(vault, discarded, options.persistRefreshToken);
+  // Restoring starts before the rest is set up: on a page load, storage is the slow part.
+  const restoring = persistence.load();
   const state = createStateStore<AuthState>({ status: 'loading' });
   const locked = <T>(task: () => Promise<T>) => withLock(name, task);
   const channel = openChannel(name, () => void sync());
@@ -248,15 +250,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
 
   // Restore from storage only: a reload makes no request. A session is kept while it can still
   // be used: its access token is live, or it has a refresh token (which outlives access tokens).
-  const ready = persistence
-    .load()
-    .catch(storageFailed)
-    .then((stored) => {
-      if (generation) return; // a sign-in or another tab was faster
-      const usable = isSession(stored) && (stored.refreshToken || stored.expiresAt > now());
-      setSession(usable ? stored : undefined, error);
-      if (stored && !usable) persistence.clear().catch(storageFailed);
-    });
+  const ready = restoring.catch(storageFailed).then((stored) => {
+    if (generation) return; // a sign-in or another tab was faster
+    const usable = isSession(stored) && (stored.refreshToken || stored.expiresAt > now());
+    setSession(usable ? stored : undefined, error);
+    if (stored && !usable) persistence.clear().catch(storageFailed);
+  });
   // Off the hot path: once restored, whatever storage is left to do.
   ready.then(() => sweepTransactions(vault, store, now())).catch(() => {});
 

@@ -23,6 +23,15 @@ export interface SessionStore {
   keys?(): Promise<string[]>;
 }
 
+/**
+ * The store of an instance: a {@link SessionStore} that can also read several records together,
+ * in one IndexedDB transaction (the key and the session, on every page load).
+ */
+export interface Store extends SessionStore {
+  /** The values under `keys`, in their order. */
+  getMany(keys: string[]): Promise<unknown[]>;
+}
+
 /** How long a storage call may take before the core stops waiting (Safari can hang on open). */
 export const STORAGE_TIMEOUT_MS = 4000;
 
@@ -44,10 +53,12 @@ export function memoryStore(): SessionStore {
 }
 
 /** A store in an IndexedDB database of the library's own, through idb-keyval's `createStore`. */
-export function indexedDbStore(dbName: string): SessionStore {
+export function indexedDbStore(dbName: string): Store {
   const run = createStore(dbName, 'records');
   return {
     get: (key) => run('readonly', (store) => promisifyRequest(store.get(key))),
+    getMany: (keys) =>
+      run('readonly', (store) => Promise.all(keys.map((key) => promisifyRequest(store.get(key))))),
     set: (key, value) => run('readwrite', (store) => (store.put(value, key), done(store))),
     delete: (key) => run('readwrite', (store) => (store.delete(key), done(store))),
     update: (key, next) =>
@@ -93,24 +104,28 @@ export function openStore(
   option: 'indexeddb' | 'memory' | SessionStore,
   dbName: string,
   warn: (message: string) => void,
-): SessionStore {
-  if (option === 'memory') return memoryStore();
+): Store {
   // Member calls, so a class-based store keeps `this`.
-  let active = (option === 'indexeddb' ? indexedDbStore(dbName) : option) as Record<
-    Method,
-    (...args: unknown[]) => Promise<unknown>
-  >;
+  let active = (
+    option === 'indexeddb' ? indexedDbStore(dbName) : option === 'memory' ? memoryStore() : option
+  ) as Record<Method | 'getMany', (...args: unknown[]) => Promise<unknown>>;
   const fallback = option === 'indexeddb' && memoryStore();
   let worked = false;
+  /** A store without `getMany` (memory, or the app's) reads the records one by one. */
+  const call = (method: Method | 'getMany', args: unknown[]) =>
+    method === 'getMany' && !active.getMany
+      ? Promise.all((args[0] as string[]).map((key) => active.get(key)))
+      : active[method](...args);
   return Object.fromEntries(
-    METHODS.map((method) => [
+    [...METHODS, 'getMany' as const].map((method) => [
       method,
       async (...args: unknown[]) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         try {
           const result = await Promise.race([
-            // `then`: a synchronous throw becomes a rejection.
-            Promise.resolve().then(() => active[method](...args)),
+            // Called at once (a page load's first read starts within createQlikAuth), and a
+            // synchronous throw becomes a rejection.
+            new Promise((resolve) => resolve(call(method, args))),
             new Promise((_, reject) => {
               timer = setTimeout(reject, STORAGE_TIMEOUT_MS, new Error('storage timed out'));
             }),
@@ -122,11 +137,11 @@ export function openStore(
           if (worked || !fallback || active === fallback) throw error;
           active = fallback as typeof active;
           warn(`${error.message}; using memory only`);
-          return active[method](...args);
+          return call(method, args);
         } finally {
           clearTimeout(timer);
         }
       },
     ]),
-  ) as unknown as SessionStore;
+  ) as unknown as Store;
 }

@@ -1,5 +1,5 @@
 import { QlikAuthError } from './errors.js';
-import { storageFailed, type SessionStore } from './storage.js';
+import { storageFailed, type Store } from './storage.js';
 
 /** What is stored for a sealed value: AES-GCM ciphertext, its nonce, and a plain tag. */
 interface SealedRecord {
@@ -46,7 +46,7 @@ const isVaultKey = (key: unknown): key is CryptoKey =>
     'AES-GCM256decrypt,encrypt';
 
 /** Creates the vault of one instance; `onCorrupt` hears about each discarded record. */
-export function createVault(store: SessionStore, onCorrupt: (name: string) => void): Vault {
+export function createVault(store: Store, onCorrupt: (name: string) => void): Vault {
   /**
    * The stored key, or a new one when there is none or it is not a vault key. Fails with
    * `storage_unavailable`, WebCrypto's faults (missing in an insecure context) included.
@@ -65,14 +65,20 @@ export function createVault(store: SessionStore, onCorrupt: (name: string) => vo
     }
   }
 
-  async function open(name: string, record: unknown): Promise<unknown> {
+  /** Opens `record` with the key `key()` gives; undefined there makes the record unreadable. */
+  async function open(
+    name: string,
+    record: unknown,
+    key: () => Promise<CryptoKey | undefined> = getKey,
+  ): Promise<unknown> {
     if (record === undefined) return undefined;
-    const key = await getKey();
+    const usable = await key();
     try {
+      if (!usable) throw new Error('no vault key');
       const { iv, data } = record as SealedRecord;
       const plain = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
-        key,
+        usable,
         data,
       );
       return JSON.parse(new TextDecoder().decode(plain));
@@ -85,7 +91,12 @@ export function createVault(store: SessionStore, onCorrupt: (name: string) => vo
   }
 
   return {
-    read: async (name) => open(name, await store.get(name)),
+    async read(name) {
+      // The key and the record in one transaction: on a page load, one round trip to storage.
+      // No key is made here: without a vault key, the record is unreadable anyway.
+      const [key, record] = await store.getMany([KEY, name]);
+      return open(name, record, async () => (isVaultKey(key) ? key : undefined));
+    },
     take: async (name) => open(name, await store.update(name, () => undefined)),
     async write(name, value, tag, replaces) {
       const iv = crypto.getRandomValues(new Uint8Array(12));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { SessionStore } from '../src/index.js';
 import { rawRecords, rejectionOf, setup, settled, writeRaw } from './helpers.js';
 
@@ -60,6 +60,31 @@ describe('session persistence', () => {
     const reloaded = create();
     expect(reloaded.getSnapshot().status).toBe('loading');
     expect(await reloaded.getToken()).toBe(await auth.getToken());
+  });
+
+  it('restores with one read-only transaction for key and session, begun by createQlikAuth', async () => {
+    const { auth, signIn, create } = setup();
+    await signIn(auth);
+    const open = vi.spyOn(indexedDB, 'open');
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    onTestFinished(() => {
+      open.mockRestore();
+      transaction.mockRestore();
+    });
+    const reloaded = create();
+    // Started while the instance is created, not on first use.
+    expect(open).toHaveBeenCalledTimes(1);
+    const db = () => (open.mock.results[0]!.value as IDBOpenDBRequest).result;
+    /** The modes of this instance's transactions until it left `loading` (the sweep comes after). */
+    let modes: unknown[] | undefined;
+    reloaded.subscribe(() => {
+      if (reloaded.getSnapshot().status === 'loading') return;
+      modes ??= transaction.mock.calls
+        .filter((_, i) => transaction.mock.contexts[i] === db())
+        .map(([, mode]) => mode);
+    });
+    expect((await settled(reloaded)).status).toBe('signedIn');
+    expect(modes).toEqual(['readonly']);
   });
 
   it('keeps tokens in a database of its own, unreadable as plaintext', async () => {

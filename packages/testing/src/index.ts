@@ -11,5 +11,10 @@ export {
   type TestUser,
   type TestSignInOptions,
 } from './test-tenant.js';
-export { completeLogin, type LoginChoice, type LoginTenant } from './login.js';
+export {
+  completeLogin,
+  type AutoApproveSetting,
+  type LoginChoice,
+  type LoginTenant,
+} from './login.js';
 export { prepareTestEnvironment } from './environment.js';

@@ -11,9 +11,15 @@ export interface LoginTenant {
   /** Answers a request as the tenant (its WHATWG fetch handler). */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Changes the tenant's run-time settings; here, whether it skips its login page. */
-  configure(changes: { autoApprove?: boolean }): { autoApprove: boolean };
+  configure(changes: Partial<AutoApproveSetting>): AutoApproveSetting;
   /** The tenant's current settings. */
-  config(): { autoApprove: boolean };
+  config(): AutoApproveSetting;
+}
+
+/** The one setting of the tenant that signing in through it reads and changes. */
+export interface AutoApproveSetting {
+  /** The tenant signs the `login_hint` user in at once, without its login page. */
+  autoApprove: boolean;
 }
 
 /** The redirect a tenant answered with, or a clear error naming what it answered instead. */

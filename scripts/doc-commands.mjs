@@ -126,6 +126,17 @@ const rules = [
     covered: 'packed packages (each step of scripts/packages.mjs)',
   },
   { match: /^pnpm pack$/, covered: 'packed packages: pack' },
+  // The optional peer the emulator's /qlik-embed/main.js is built from: that step installs every
+  // peer of the packed packages, @qlik/api 2.19 among them.
+  {
+    match: /^npm install --save-dev @qlik\/api@\^2\.19$/,
+    covered: 'packed packages: ESM, CommonJS and Jest projects',
+  },
+  // The testing guide's Jest ES-module run: examples/testing's `test:jest-esm` script.
+  {
+    match: /^node --experimental-vm-modules (\.\/)?node_modules\/jest\/bin\/jest\.js$/,
+    covered: 'testing kit: guide examples (Jest, Playwright) and a scratch app',
+  },
   { match: /^pnpm (run )?docs:api$/, covered: 'documentation site (typedoc + vitepress)' },
   {
     match: /^pnpm changeset$/,

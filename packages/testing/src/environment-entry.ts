@@ -7,3 +7,6 @@
 import { prepareTestEnvironment } from './environment.js';
 
 prepareTestEnvironment();
+
+// Also callable again (it is idempotent), e.g. from a custom environment.
+export { prepareTestEnvironment };

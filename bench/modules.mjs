@@ -3,10 +3,9 @@
 // for what a typical app imports (minified, browser, ESM, dependencies included) and its metafile
 // says how many bytes of the output each input file contributes. gzip works on the whole bundle,
 // so a module's gzip share is an estimate: the bundle's gzip size split in proportion to bytes.
-import { build } from 'esbuild';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSize } from '../scripts/bundle.mjs';
+import { browserBuild, gzipSize } from '../scripts/bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'packages/core/src/index.ts');
@@ -23,16 +22,11 @@ async function bundle(names) {
     names === '*'
       ? `export * from ${JSON.stringify(source)};`
       : `export { ${names} } from ${JSON.stringify(source)};`;
-  const result = await build({
-    stdin: { contents, resolveDir: join(root, 'packages/core'), loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
+  const result = await browserBuild({
+    code: contents,
+    resolveDir: join(root, 'packages/core'),
+    loader: 'ts',
     metafile: true,
-    logLevel: 'silent',
   });
   const bytes = result.outputFiles[0].contents;
   const [output] = Object.values(result.metafile.outputs);

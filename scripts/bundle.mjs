@@ -4,12 +4,20 @@ import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
 /**
- * Bundles `code` (an inline module, resolved from `resolveDir`) or the file `entry`.
- * @returns the minified bundle's bytes
+ * Builds `code` (an inline module in `loader`'s language, resolved from `resolveDir`) or the file
+ * `entry`; with `metafile`, the result says what each input contributes.
+ * @returns esbuild's result (the bundle is `outputFiles[0].contents`)
  */
-export async function browserBundle({ code, entry, resolveDir, external = [] }) {
-  const result = await build({
-    ...(entry ? { entryPoints: [entry] } : { stdin: { contents: code, resolveDir, loader: 'js' } }),
+export function browserBuild({
+  code,
+  entry,
+  resolveDir,
+  external = [],
+  loader = 'js',
+  metafile = false,
+}) {
+  return build({
+    ...(entry ? { entryPoints: [entry] } : { stdin: { contents: code, resolveDir, loader } }),
     bundle: true,
     minify: true,
     format: 'esm',
@@ -18,9 +26,17 @@ export async function browserBundle({ code, entry, resolveDir, external = [] }) 
     write: false,
     logLevel: 'silent',
     external,
+    metafile,
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  return result.outputFiles[0].contents;
+}
+
+/**
+ * Bundles `code` or the file `entry` as {@link browserBuild} does.
+ * @returns the minified bundle's bytes
+ */
+export async function browserBundle(options) {
+  return (await browserBuild(options)).outputFiles[0].contents;
 }
 
 /** gzip -9 size in bytes. */

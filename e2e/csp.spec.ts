@@ -69,8 +69,8 @@ async function signInOnEmulator(page: Page, appOrigin: string) {
 }
 
 test.describe('production builds under a strict Content-Security-Policy', () => {
-  // Each build takes a while on a busy machine.
-  test.setTimeout(180_000);
+  // Each test builds its app first: that takes minutes on a loaded machine.
+  test.setTimeout(300_000);
 
   test.beforeEach(async ({ request }) => {
     await emulatorControl(request).reset();

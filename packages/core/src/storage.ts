@@ -134,9 +134,10 @@ export function openStore(
           return result;
         } catch (cause) {
           const error = cause instanceof QlikAuthError ? cause : storageFailed(cause);
-          if (worked || !fallback || active === fallback) throw error;
+          if (worked || !fallback) throw error;
+          // Once, however many calls were in flight when IndexedDB failed.
+          if (active !== fallback) warn(`${error.message}; using memory only`);
           active = fallback as typeof active;
-          warn(`${error.message}; using memory only`);
           return call(method, args);
         } finally {
           clearTimeout(timer);

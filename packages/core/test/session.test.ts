@@ -276,6 +276,21 @@ describe('storage fallbacks', () => {
     expect(warnings[0]).toMatch(/timed out/);
   });
 
+  it('moves every call in flight to memory when IndexedDB fails, and says so once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.stubGlobal('indexedDB', { open: () => ({}) });
+    const { auth, warnings } = setup();
+    // The restore and the callback both wait on the IndexedDB that never answers.
+    const callback = rejectionOf(
+      auth.handleRedirectCallback('http://localhost:3000/callback?code=c&state=unknown'),
+    );
+    await vi.advanceTimersByTimeAsync(4000);
+    // Looked up in memory, where it is not: not a storage failure.
+    expect((await callback).code).toBe('transaction_not_found');
+    expect((await settled(auth)).status).toBe('signedOut');
+    expect(warnings).toHaveLength(1);
+  });
+
   it("keeps sessions in memory only with storage: 'memory'", async () => {
     const { auth, signIn, create, dbName, warnings } = setup({ auth: { storage: 'memory' } });
     await signIn(auth);

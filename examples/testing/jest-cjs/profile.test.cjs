@@ -1,24 +1,13 @@
 const { QlikAuthProvider, useQlikAuth } = require('@qlik-auth/react');
 const { createTestTenant } = require('@qlik-auth/testing');
 const { act, render, screen } = require('@testing-library/react');
-const { createElement: h, useEffect, useState } = require('react');
+const { createElement: h } = require('react');
 
-/** The signed-in user's name from the tenant, or the signed-out state. */
+/** The signed-in user's name, or the signed-out state. */
 function Profile() {
-  const { status, auth } = useQlikAuth();
-  const [name, setName] = useState();
-  useEffect(() => {
-    if (status !== 'signedIn') return;
-    auth
-      .fetch('/api/v1/users/me')
-      .then((response) => response.json())
-      .then(
-        (me) => setName(me.name),
-        () => {},
-      );
-  }, [status, auth]);
+  const { status, user } = useQlikAuth();
   if (status === 'signedOut') return h('p', null, 'Signed out');
-  return h('p', null, name ? `Signed in as ${name}` : 'Loading…');
+  return h('p', null, status === 'signedIn' ? `Signed in as ${user?.name}` : 'Loading…');
 }
 
 test('shows the signed-in user’s name, then the signed-out state', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // An app whose tests already intercept `fetch` with MSW: the tenant joins its handlers.
 const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
-const server = setupServer(...createHandlers(tenant.emulator, { baseUrl: tenant.origin }));
+const server = setupServer(...createHandlers(tenant, { baseUrl: tenant.origin }));
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());

@@ -1,27 +1,15 @@
 import { QlikAuthProvider, useQlikAuth } from '@qlik-auth/react';
 import { createTestTenant } from '@qlik-auth/testing';
 import { act, cleanup, render, screen } from '@testing-library/react';
-import { useEffect, useState } from 'react';
 import { afterEach, expect, it } from 'vitest';
 
-/** The app's component: who is signed in, by name (from `/api/v1/users/me`), or a way back in. */
+/** The app's component: who is signed in, by name, or a way back in. */
 function Profile() {
-  const { status, auth, signIn } = useQlikAuth();
-  const [name, setName] = useState<string>();
-  useEffect(() => {
-    if (status !== 'signedIn') return;
-    void auth
-      .fetch('/api/v1/users/me')
-      .then((response) => response.json())
-      .then(
-        (me: { name: string }) => setName(me.name),
-        () => {},
-      );
-  }, [status, auth]);
+  const { status, user, signIn } = useQlikAuth();
   if (status === 'signedOut') {
     return <button onClick={() => void signIn()}>Your session has ended. Sign in again</button>;
   }
-  return <p>{name ? `Signed in as ${name}` : 'Loading…'}</p>;
+  return <p>{status === 'signedIn' ? `Signed in as ${user?.name}` : 'Loading…'}</p>;
 }
 
 afterEach(cleanup);

@@ -256,8 +256,37 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     setSession(usable ? stored : undefined, error);
     if (stored && !usable) persistence.clear().catch(storageFailed);
   });
-  // Off the hot path: once restored, whatever storage is left to do.
-  ready.then(() => sweepTransactions(vault, store, now())).catch(() => {});
+  // Off the hot path: in a task of its own once restored, so that a first getToken() waiting for
+  // the restore resolves before the sweep's storage calls are even started.
+  let sweep: ReturnType<typeof setTimeout> | undefined;
+  ready.then(
+    () => {
+      if (!destroyed)
+        sweep = setTimeout(() => sweepTransactions(vault, store, now()).catch(() => {}));
+    },
+    () => {},
+  );
+
+  /**
+   * Adds the user's display name, which Qlik's access tokens do not carry, from `users/me`: one
+   * request per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a
+   * failure, a refusal (a scope without `user_default`) or 5 s without an answer leave it out.
+   */
+  async function addName({ user, accessToken }: Session): Promise<void> {
+    try {
+      if (!user) return;
+      const response = await options.fetch(
+        new Request(`${origin}/api/v1/users/me`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+          signal: AbortSignal.timeout(5000),
+        }),
+      );
+      const { name } = response.ok ? await response.json() : {};
+      if (typeof name === 'string') user.name = name;
+    } catch {
+      // Display only: the session is complete without it.
+    }
+  }
 
   const handleCallback = createCallbackHandler({
     client,
@@ -266,6 +295,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     now,
     discover,
     async accept(next) {
+      await addName(next);
       // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
       setSession(next);
@@ -407,6 +437,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       destroyed = true;
       state.clear();
       scheduler.stop();
+      clearTimeout(sweep);
       channel.close();
     },
   };

@@ -59,9 +59,12 @@ export function createRenewal(
         const response = await grant('refresh_token', { refresh_token: refreshToken });
         // The tenant may keep the refresh token (then it sends none) and the scope (section 6).
         // The same grant, renewed: its purpose tokens stay good.
+        const renewed = sessionFromTokenResponse(response, now(), latest.scopes);
         outcome = {
           ...latest,
-          ...sessionFromTokenResponse(response, now(), latest.scopes),
+          ...renewed,
+          // The same user: what only the sign-in learned (the display name) stays.
+          ...(latest.user && { user: { ...latest.user, ...renewed.user } }),
           grant: latest.grant,
         };
       } catch (thrown) {

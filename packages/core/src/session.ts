@@ -9,6 +9,11 @@ export interface AuthUser {
   id?: string;
   /** Qlik's tenant id (`tenantId` claim), where present. */
   tenantId?: string;
+  /**
+   * The display name, read from `/api/v1/users/me` once at sign-in (Qlik's tokens carry no
+   * name). Absent when that failed or the scopes do not allow it.
+   */
+  name?: string;
 }
 
 /** A signed-in session. It lives in memory and, sealed, in storage; never in the snapshot. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QlikAuthError } from '../src/index.js';
 import { qlikError, type Fault } from './tenant.js';
-import { rejectionOf, setup } from './helpers.js';
+import { rejectionOf, settled, setup } from './helpers.js';
 
 describe('handleRedirectCallback', () => {
   it('exchanges the code once and signs in', async () => {
@@ -13,10 +13,42 @@ describe('handleRedirectCallback', () => {
       status: 'signedIn',
       expiresAt: Date.parse('2030-01-01T01:00:00.000Z'),
       scopes: ['user_default', 'offline_access'],
-      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'emulator-tenant' },
+      // The name is no claim of Qlik's tokens: it comes from users/me, once, at sign-in.
+      user: {
+        subject: 'auth0|alice',
+        id: 'user-alice',
+        tenantId: 'emulator-tenant',
+        name: 'Alice',
+      },
     });
     expect(await auth.getToken()).toMatch(/^ey/);
+    const [me] = tenant.to('/api/v1/users/me');
+    expect(me!.headers.authorization).toBe(`Bearer ${await auth.getToken()}`);
   });
+
+  it('keeps the user’s name through a reload, which asks users/me nothing', async () => {
+    const { auth, tenant, signIn, create } = setup();
+    await signIn(auth);
+    expect((await settled(create())).user?.name).toBe('Alice');
+    expect(tenant.to('/api/v1/users/me')).toHaveLength(1);
+  });
+
+  it.each([
+    ['a 500', { status: 500, body: 'down' }],
+    ['a 403 (no user_default scope)', { status: 403, body: { errors: [{ code: 'HTTP-403' }] } }],
+    ['an HTML page', { status: 200, body: '<html>portal</html>' }],
+    ['a dropped connection', 'drop'],
+  ] as [string, Fault][])(
+    'signs in without a name when users/me answers %s',
+    async (_label, fault) => {
+      const { auth, tenant, signIn } = setup();
+      tenant.failNext('/api/v1/users/me', fault);
+      await signIn(auth);
+      expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', user: { id: 'user-alice' } });
+      expect(auth.getSnapshot().user).not.toHaveProperty('name');
+      expect(auth.getSnapshot().error).toBeUndefined();
+    },
+  );
 
   it('takes code and state out of the address bar before the token request', async () => {
     const { auth, tenant, callbackUrlFor } = setup();

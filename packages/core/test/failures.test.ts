@@ -104,7 +104,12 @@ describe('a refresh that fails for a while', () => {
       status: 'signedIn',
       expiresAt: clock.time + HOUR,
       scopes: ['user_default', 'offline_access'],
-      user: { subject: 'auth0|alice', id: 'user-alice', tenantId: 'emulator-tenant' },
+      user: {
+        subject: 'auth0|alice',
+        id: 'user-alice',
+        tenantId: 'emulator-tenant',
+        name: 'Alice',
+      },
     });
     expect(tenant.stats.reuseDetections).toBe(0);
   });

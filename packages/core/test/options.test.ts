@@ -56,6 +56,7 @@ describe('host', () => {
     expect(tenant.requests.map((request) => request.url)).toEqual([
       'http://localhost:8787/.well-known/oauth-authorization-server',
       'http://localhost:8787/oauth/token',
+      'http://localhost:8787/api/v1/users/me',
       'http://localhost:8787/oauth/revoke',
       'http://localhost:8787/oauth/revoke',
     ]);

@@ -162,7 +162,7 @@ describe('expiry on the tenant’s clock', () => {
     // The tenant accepts it: it is live on the tenant's clock.
     const response = await auth.fetch('/api/v1/users/me');
     expect(response.status).toBe(200);
-    expect(tenant.to('/api/v1/users/me')[0]!.headers.authorization).toBe(`Bearer ${renewed}`);
+    expect(tenant.to('/api/v1/users/me').at(-1)!.headers.authorization).toBe(`Bearer ${renewed}`);
   });
 
   it('reads the tenant’s clock from a readable Date header when the token is opaque', async () => {
@@ -459,6 +459,7 @@ describe('the user', () => {
       subject: 'idp|José',
       id: 'user-José',
       tenantId: 'emulator-tenant',
+      name: 'José',
     });
   });
 });

@@ -88,7 +88,7 @@ export interface TenantControls {
    * with one gets 401 and a client must refresh; the refresh tokens keep working. Returns how
    * many tokens it expired.
    */
-  expireSession(userId: string): number;
+  expireAccessTokens(userId: string): number;
 }
 
 /** Builds the control operations of one tenant. */
@@ -150,7 +150,7 @@ export function createControls(shared: Shared): TenantControls {
       user.disabled = false;
       return { ...user };
     },
-    expireSession: (userId) => tenant.expireUserTokens(userOrThrow(userId).id),
+    expireAccessTokens: (userId) => tenant.expireUserTokens(userOrThrow(userId).id),
   };
 }
 
@@ -244,7 +244,7 @@ export function createControlRoutes(
     .post('/users/:userId/disable', (c) => c.json(controls.disableUser(userId(c))))
     .post('/users/:userId/enable', (c) => c.json(controls.enableUser(userId(c))))
     .post('/users/:userId/expire', (c) =>
-      c.json({ expiredTokens: controls.expireSession(userId(c)) }),
+      c.json({ expiredTokens: controls.expireAccessTokens(userId(c)) }),
     )
     .all('/users/:userId/:action{revoke|disable|enable|expire}', () => methodNotAllowed('POST'));
   app

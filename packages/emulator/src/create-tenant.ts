@@ -55,7 +55,7 @@ export function stateOf(handle: EmulatedTenant): Tenant {
  * @example
  * const tenant = createTenant({ autoApprove: true }, { now: () => clock });
  * const res = await tenant.fetch('http://localhost/.well-known/oauth-authorization-server');
- * tenant.expireSession('user-ada');
+ * tenant.expireAccessTokens('user-ada');
  */
 export function createTenant(
   config?: Partial<EmulatorConfig>,

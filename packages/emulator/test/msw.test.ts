@@ -54,7 +54,7 @@ describe('@qlik-auth/emulator/msw', () => {
         headers: { authorization: `Bearer ${tokens.access_token}` },
       });
     expect(await json(await me())).toMatchObject({ id: ADA.id });
-    tenant.expireSession(ADA.id);
+    tenant.expireAccessTokens(ADA.id);
     expect((await me()).status).toBe(401);
     expect(tenant.requests().map((entry) => entry.path)).toEqual([
       '/oauth/authorize',

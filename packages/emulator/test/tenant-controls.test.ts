@@ -53,17 +53,17 @@ const refresh = (tenant: EmulatedTenant, refreshToken: string) =>
   });
 
 describe('the control methods of a tenant', () => {
-  it('expireSession makes the user’s access tokens expired; a refresh still works', async () => {
+  it('expireAccessTokens makes the user’s access tokens expired; a refresh still works', async () => {
     const tenant = createTenant({ autoApprove: true });
     const ada = await signIn(tenant);
     const alan = await signIn(tenant, ALAN.id);
-    expect(tenant.expireSession(ADA.id)).toBe(1);
+    expect(tenant.expireAccessTokens(ADA.id)).toBe(1);
     await expectError(await me(tenant, ada.access_token), 401);
     expect((await me(tenant, alan.access_token)).status).toBe(200);
     const next = await json<TokenBody>(await refresh(tenant, ada.refresh_token!));
     expect((await me(tenant, next.access_token)).status).toBe(200);
-    expect(tenant.expireSession(ADA.id)).toBe(1);
-    expect(tenant.expireSession(ADA.id)).toBe(0);
+    expect(tenant.expireAccessTokens(ADA.id)).toBe(1);
+    expect(tenant.expireAccessTokens(ADA.id)).toBe(0);
   });
 
   it('expires a session over HTTP too (POST /__emulator/users/{id}/expire)', async () => {
@@ -86,7 +86,7 @@ describe('the control methods of a tenant', () => {
     expect(tenant.revokeUser(ADA.id)).toBe(1);
     await expectError(await refresh(tenant, ada.refresh_token!), 401);
     expect(() => tenant.revokeUser('ghost')).toThrow(/no such user/);
-    expect(() => tenant.expireSession('ghost')).toThrow(/no such user/);
+    expect(() => tenant.expireAccessTokens('ghost')).toThrow(/no such user/);
   });
 
   it('reads and clears the request log, and counts in stats', async () => {

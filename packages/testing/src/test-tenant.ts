@@ -61,7 +61,7 @@ export interface TestSignInOptions {
  * (`addFault`), token lifetimes (`configure`), `revokeUser`, `disableUser`, the request log,
  * `reset`.
  */
-export interface TestTenant extends Omit<EmulatedTenant, 'expireSession'> {
+export interface TestTenant extends EmulatedTenant {
   /** The tenant's origin: the `host` of its clients. */
   readonly origin: string;
   /** The OAuth client id its clients use. */
@@ -70,8 +70,8 @@ export interface TestTenant extends Omit<EmulatedTenant, 'expireSession'> {
   readonly redirectUri: string;
   /**
    * The emulator's own handle of this tenant (`createTenant` of `@qlik-auth/emulator`), for what
-   * takes one, such as `createHandlers` of `@qlik-auth/emulator/msw`. Its `expireSession` is the
-   * emulator's: access tokens only.
+   * takes one. (A `TestTenant` is one as well: `createHandlers` of `@qlik-auth/emulator/msw`
+   * takes either.)
    */
   readonly emulator: EmulatedTenant;
   /**
@@ -223,7 +223,7 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
       return auth;
     },
     async expireSession(userId) {
-      emulated.expireSession(userId);
+      emulated.expireAccessTokens(userId);
       emulated.revokeUser(userId);
       // What each client's refresh timer would do once its token has expired.
       await Promise.all(
@@ -235,6 +235,5 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
         ),
       );
     },
-    expireAccessTokens: (userId) => emulated.expireSession(userId),
   };
 }

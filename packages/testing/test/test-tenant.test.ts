@@ -32,7 +32,7 @@ describe('createTestTenant().signIn', () => {
     const auth = await signedIn(tenant, 'ada');
     expect(auth.getSnapshot()).toMatchObject({
       status: 'signedIn',
-      user: { subject: 'emulator|ada', id: 'ada' },
+      user: { subject: 'emulator|ada', id: 'ada', name: 'Ada Lovelace' },
       scopes: ['user_default', 'offline_access'],
     });
     expect(await me(auth)).toMatchObject({ id: 'ada', name: 'Ada Lovelace' });
@@ -41,7 +41,8 @@ describe('createTestTenant().signIn', () => {
       'GET /.well-known/oauth-authorization-server',
       'GET /oauth/authorize',
       'POST /oauth/token',
-      'GET /api/v1/users/me',
+      'GET /api/v1/users/me', // the client's own, at sign-in, for the user's name
+      'GET /api/v1/users/me', // the test's
     ]);
   });
 

@@ -75,7 +75,7 @@ export async function signInWithFakeClock(): Promise<void> {
   ).json()) as { access_token: string };
   expect((await me(refreshed.access_token)).status).toBe(200);
 
-  expect(tenant.expireSession('user-ada')).toBe(1);
+  expect(tenant.expireAccessTokens('user-ada')).toBe(1);
   expect((await me(refreshed.access_token)).status).toBe(401);
   expect(tenant.stats()).toMatchObject({ tokensIssued: 2, refreshes: 1 });
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The published packages as a user gets them. Each subcommand is one step of `npm test`:
 //
-//   pack      `pnpm pack` every published package (its `prepack` builds it) into a temp dir
-//             outside the workspace; fail if a tarball keeps a `workspace:` range
+//   pack      `pnpm pack` every published package into a temp dir outside the workspace;
+//             fail if a tarball keeps a `workspace:` range. Packs what is built (npm test
+//             builds first): `prepack`, which builds again, is skipped unless `dist` is missing
 //   lint      `publint --strict` and `attw` (profile node16: node16 CJS + ESM, bundler) on
 //             every tarball
 //   load      a scratch project in the temp dir installs the tarballs with npm (plus the
@@ -111,8 +112,13 @@ async function pack() {
   mkdirSync(tarballs, { recursive: true });
   const manifest = [];
   for (const { dir, pkg } of publishedPackages()) {
-    console.log(`\n# pnpm pack ${pkg.name}`);
-    await sh('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir });
+    const built = existsSync(join(dir, 'dist'));
+    console.log(`\n# pnpm pack ${pkg.name}${built ? ' (built already: no prepack)' : ''}`);
+    await sh(
+      'pnpm',
+      ['pack', ...(built ? ['--config.ignore-scripts=true'] : []), '--pack-destination', tarballs],
+      { cwd: dir },
+    );
     const file = readdirSync(tarballs).find(
       (name) => name === `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`,
     );

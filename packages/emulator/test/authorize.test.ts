@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   fetch,
   ADA,
@@ -13,13 +13,13 @@ import {
   getCode,
   getMe,
   json,
-  manualClock,
   pkce,
   postLogin,
   redeem,
   redirectTarget,
   sessionCookieOf,
   signIn,
+  emulatorPerTest,
   start,
   transactionOf,
   type ManualClock,
@@ -31,12 +31,7 @@ let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({ now: clock.now });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(undefined, (started) => ({ emulator, clock, base } = started));
 
 /** An authorization request with every required parameter, then `overrides`. */
 function params(overrides: Record<string, string | undefined> = {}) {

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
 import {
   fetch,
@@ -13,37 +13,29 @@ import {
   expectOAuthError,
   getMe,
   json,
-  manualClock,
   postRevoke,
   postToken,
-  start,
+  emulatorPerTest,
   type ManualClock,
-  type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
 
 const BACKEND = { clientId: 'backend', clientSecret: 's3cret!:%' };
 const REPORTER = { clientId: 'reporter', clientSecret: 'another-secret' };
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({
-    now: clock.now,
-    config: {
-      clients: [
-        ...defaultConfig().clients,
-        { ...BACKEND, appType: 'web', redirectUris: [], allowImpersonation: true },
-        { ...REPORTER, appType: 'web', redirectUris: [] },
-      ],
-    },
-  });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(
+  {
+    clients: [
+      ...defaultConfig().clients,
+      { ...BACKEND, appType: 'web', redirectUris: [], allowImpersonation: true },
+      { ...REPORTER, appType: 'web', redirectUris: [] },
+    ],
+  },
+  (started) => ({ clock, base } = started),
+);
 
 function basic(clientId: string, secret: string): Record<string, string> {
   const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;

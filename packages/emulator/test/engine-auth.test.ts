@@ -1,6 +1,6 @@
 import enigma from 'enigma.js';
 import schema from 'enigma.js/schemas/12.170.2.json';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defaultConfig } from '../src/config.js';
 import { parseEngineTarget } from '../src/engine.js';
@@ -10,34 +10,26 @@ import {
   engineUrl,
   handshake,
   json,
-  manualClock,
   postRevoke,
   postToken,
   purposeToken,
   signIn,
-  start,
+  emulatorPerTest,
   type ManualClock,
-  type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
 
 const BACKEND = { clientId: 'backend', clientSecret: 'backend-secret' };
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({
-    now: clock.now,
-    config: {
-      clients: [...defaultConfig().clients, { ...BACKEND, appType: 'web', redirectUris: [] }],
-    },
-  });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(
+  {
+    clients: [...defaultConfig().clients, { ...BACKEND, appType: 'web', redirectUris: [] }],
+  },
+  (started) => ({ clock, base } = started),
+);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

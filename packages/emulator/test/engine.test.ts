@@ -1,6 +1,6 @@
 import enigma from 'enigma.js';
 import schema from 'enigma.js/schemas/12.170.2.json';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   ADA,
@@ -11,26 +11,20 @@ import {
   engineUrl,
   handshake,
   json,
-  manualClock,
   purposeToken,
   signIn,
-  start,
+  emulatorPerTest,
   type ManualClock,
-  type RunningEmulator,
 } from './helpers.js';
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 let accessToken: string;
 
+emulatorPerTest(undefined, (started) => ({ clock, base } = started));
 beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({ now: clock.now });
-  base = emulator.url;
   accessToken = (await signIn(base, { user: ADA.id })).tokens.access_token;
 });
-afterEach(() => emulator.close());
 
 /** The slice of the generated QIX API the suite calls. */
 interface QixDoc extends EnigmaJS.QixObject {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import WebSocket from 'ws';
 import { createTenant } from '../src/create-tenant.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/server.js';
@@ -107,6 +107,40 @@ export function manualClock(startMs = Date.now()): ManualClock {
       current += seconds * 1000;
     },
   };
+}
+
+/** A tenant with the default SPA client and a second one (`other-spa`), for cross-client checks. */
+export const TWO_SPA_CLIENTS = {
+  clients: [
+    { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] },
+    { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
+  ],
+};
+
+/** The emulator of the running test, on its own manual clock. */
+export interface PerTest {
+  emulator: RunningEmulator;
+  clock: ManualClock;
+  /** The emulator's URL. */
+  base: string;
+}
+
+/**
+ * Gives each test of the file a fresh emulator, started on a manual clock with `config` (else
+ * the default config) before it and closed after it. `use` receives them before every test:
+ * files keep them in their own variables.
+ */
+export function emulatorPerTest(
+  config: EmulatorOptions['config'] | undefined,
+  use: (started: PerTest) => void,
+): void {
+  let running: RunningEmulator | undefined;
+  beforeEach(async () => {
+    const clock = manualClock();
+    running = await start({ now: clock.now, config });
+    use({ emulator: running, clock, base: running.url });
+  });
+  afterEach(() => running?.close());
 }
 
 /** A random source fed from a queue, for fault probabilities. */

@@ -1,44 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   fetch,
   ADA,
   CLIENT_ID,
-  REDIRECT_URI,
   SALES_APP,
   controlOk,
   expectError,
   expectOAuthError,
   getMe,
   json,
-  manualClock,
   postToken,
   purposeToken,
   refresh,
   signIn,
-  start,
+  emulatorPerTest,
+  TWO_SPA_CLIENTS,
   type ManualClock,
-  type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({
-    now: clock.now,
-    config: {
-      clients: [
-        { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] },
-        { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
-      ],
-    },
-  });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(TWO_SPA_CLIENTS, (started) => ({ clock, base } = started));
 
 async function refreshed(refreshToken: string): Promise<TokenBody> {
   const res = await refresh(base, refreshToken);

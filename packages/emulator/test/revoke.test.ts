@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   fetch,
   SALES_APP,
@@ -10,26 +10,18 @@ import {
   getMe,
   handshake,
   json,
-  manualClock,
   postRevoke,
   purposeToken,
   refresh,
   signIn,
-  start,
+  emulatorPerTest,
   type ManualClock,
-  type RunningEmulator,
 } from './helpers.js';
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({ now: clock.now });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(undefined, (started) => ({ clock, base } = started));
 
 async function revoked(body: Record<string, unknown>, form = false): Promise<void> {
   const res = await postRevoke(base, body, { form });

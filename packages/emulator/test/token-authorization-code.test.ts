@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   fetch,
   ADA,
@@ -10,37 +10,29 @@ import {
   getCode,
   getMe,
   json,
-  manualClock,
   pkce,
   postRevoke,
   postToken,
   redeem,
   refresh,
   signIn,
-  start,
+  emulatorPerTest,
   type ManualClock,
-  type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 
-beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({
-    now: clock.now,
-    config: {
-      clients: [
-        { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI, 'http://localhost:5173/'] },
-        { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
-      ],
-    },
-  });
-  base = emulator.url;
-});
-afterEach(() => emulator.close());
+emulatorPerTest(
+  {
+    clients: [
+      { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI, 'http://localhost:5173/'] },
+      { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
+    ],
+  },
+  (started) => ({ clock, base } = started),
+);
 
 describe('authorization_code grant: success', () => {
   it('answers with access_token, token_type bearer, expires_at, scope and auth_time', async () => {

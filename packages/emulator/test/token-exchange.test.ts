@@ -1,11 +1,10 @@
 import { decodeJwt } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   fetch,
   ACCESS_TOKEN_TYPE,
   ADA,
   CLIENT_ID,
-  REDIRECT_URI,
   SALES_APP,
   TOKEN_EXCHANGE,
   controlOk,
@@ -16,37 +15,24 @@ import {
   getMe,
   handshake,
   json,
-  manualClock,
   postRevoke,
   postToken,
   purposeToken,
   signIn,
-  start,
+  emulatorPerTest,
+  TWO_SPA_CLIENTS,
   type ManualClock,
-  type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
 
-let emulator: RunningEmulator;
 let clock: ManualClock;
 let base: string;
 let accessToken: string;
 
+emulatorPerTest(TWO_SPA_CLIENTS, (started) => ({ clock, base } = started));
 beforeEach(async () => {
-  clock = manualClock();
-  emulator = await start({
-    now: clock.now,
-    config: {
-      clients: [
-        { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] },
-        { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
-      ],
-    },
-  });
-  base = emulator.url;
   accessToken = (await signIn(base, { user: ADA.id })).tokens.access_token;
 });
-afterEach(() => emulator.close());
 
 const thumbnail = (token: string) =>
   fetch(

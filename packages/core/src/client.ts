@@ -403,6 +403,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         // The code leaves the address bar, then the popup closes; meanwhile the state stays `loading`.
         history.replaceState(null, '', location.pathname);
         close();
+        // Still here a second later: the browser kept the window open (a user can open the link
+        // in a tab of their own, which script may not close). It has no session to wait for.
+        setTimeout(() => {
+          finishing -= 1;
+          publish();
+        }, 1000);
         return Promise.resolve({});
       }
       return handleCallback(href).finally(() => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { POPUP_STATE } from '../src/pkce.js';
 import type { AuthStatus } from '../src/index.js';
 import { rejectionOf, settled, setup } from './helpers.js';
 
@@ -70,5 +71,30 @@ describe('the state while a sign-in finishes', () => {
     await auth.handleRedirectCallback(await callbackUrlFor(auth));
     expect(statuses).not.toContain('loading');
     expect(auth.getSnapshot().status).toBe('signedIn');
+  });
+});
+
+describe('the popup of signInWithPopup', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('hands the response to its opener, exchanges nothing, and stops loading if it stays open', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const close = vi.fn(); // refused: the window stays
+    const postMessage = vi.fn();
+    vi.stubGlobal('close', close);
+    vi.stubGlobal('opener', { postMessage });
+    const { auth, tenant } = setup();
+    const response = `${location.origin}/callback?code=abc&state=xyz${POPUP_STATE}`;
+    expect(await auth.handleRedirectCallback(response)).toEqual({});
+    expect(postMessage).toHaveBeenCalledWith(response, location.origin);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(location.search).toBe(''); // the code left the address bar
+    expect(tenant.to('/oauth/token')).toHaveLength(0);
+    expect(auth.getSnapshot().status).toBe('loading');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(auth.getSnapshot()).toEqual({ status: 'signedOut' });
   });
 });

@@ -230,6 +230,8 @@ async function installScratch(extraPackages = []) {
       if (!ours.has(name)) dependencies[name] = range;
     }
   }
+  /** The type packages of what the examples import, where the workspace uses them too. */
+  const types = {};
   for (const name of extraPackages) {
     if (ours.has(name) || dependencies[name]) continue;
     const range = workspaceRange(name);
@@ -237,6 +239,8 @@ async function installScratch(extraPackages = []) {
       throw new Error(`an example imports ${name}, which no package of the workspace depends on`);
     }
     dependencies[name] = range;
+    const typesName = `@types/${name.replace('@', '').replace('/', '__')}`;
+    if (workspaceRange(typesName)) types[typesName] = workspaceRange(typesName);
   }
   writeJson(join(scratch, 'package.json'), {
     name: 'qlik-auth-scratch',
@@ -248,6 +252,7 @@ async function installScratch(extraPackages = []) {
       '@types/node': workspaceRange('@types/node'),
       '@types/react': '^19.2.0',
       '@types/react-dom': '^19.2.0',
+      ...types,
     },
     overrides,
   });

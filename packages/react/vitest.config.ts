@@ -15,6 +15,9 @@ export default defineProject({
   test: {
     name: 'react',
     environment: 'happy-dom',
+    // The emulator's build as Node loads it: through a workspace link vite takes it for source
+    // and transforms it again in every test file.
+    server: { deps: { external: [/\/packages\/emulator\/dist\//] } },
     include: ['src/__tests__/**/*.test.{ts,tsx}'],
     env: { REACT_MAJOR: '19' },
     typecheck: {

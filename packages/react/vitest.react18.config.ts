@@ -32,7 +32,14 @@ export default defineProject({
     environment: 'happy-dom',
     include: ['src/__tests__/**/*.test.{ts,tsx}'],
     env: { REACT_MAJOR: '18' },
-    // Transformed by Vite rather than loaded by Node, so its `react` imports meet the alias.
-    server: { deps: { inline: [/@testing-library[/+]react/] } },
+    server: {
+      deps: {
+        // Transformed by Vite rather than loaded by Node, so its `react` imports meet the alias.
+        inline: [/@testing-library[/+]react/],
+        // The emulator's build as Node loads it: through a workspace link vite takes it for
+        // source and transforms it again in every test file.
+        external: [/\/packages\/emulator\/dist\//],
+      },
+    },
   },
 });

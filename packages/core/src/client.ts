@@ -273,18 +273,26 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
    * failure, a refusal (a scope without `user_default`) or 5 s without an answer leave it out.
    */
   async function addName({ user, accessToken }: Session): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       if (!user) return;
-      const response = await options.fetch(
-        new Request(`${origin}/api/v1/users/me`, {
-          headers: { authorization: `Bearer ${accessToken}` },
-          signal: AbortSignal.timeout(5000),
-        }),
-      );
-      const { name } = response.ok ? await response.json() : {};
+      // A race, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not always one
+      // its Request accepts.
+      const { name } = await Promise.race([
+        options
+          .fetch(
+            new Request(`${origin}/api/v1/users/me`, {
+              headers: { authorization: `Bearer ${accessToken}` },
+            }),
+          )
+          .then((response) => (response.ok ? response.json() : {})),
+        new Promise<never>((_, reject) => (timer = setTimeout(reject, 5000))),
+      ]);
       if (typeof name === 'string') user.name = name;
     } catch {
       // Display only: the session is complete without it.
+    } finally {
+      clearTimeout(timer);
     }
   }
 

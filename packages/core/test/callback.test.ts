@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { QlikAuthError } from '../src/index.js';
 import { qlikError, type Fault } from './tenant.js';
-import { rejectionOf, settled, setup } from './helpers.js';
+import { rejectionOf, settled, setup, tick } from './helpers.js';
 
 describe('handleRedirectCallback', () => {
   it('exchanges the code once and signs in', async () => {
@@ -31,6 +31,29 @@ describe('handleRedirectCallback', () => {
     await signIn(auth);
     expect((await settled(create())).user?.name).toBe('Alice');
     expect(tenant.to('/api/v1/users/me')).toHaveLength(1);
+  });
+
+  it('signs in without a name when users/me does not answer in 5 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { auth, tenant, signIn } = setup();
+      tenant.failNext('/api/v1/users/me', () => new Promise<Response>(() => {}));
+      let finished = false;
+      const signedIn = signIn(auth).then(() => (finished = true));
+      while (tenant.to('/api/v1/users/me').length === 0) await tick();
+      for (let waited = 0; waited < 4900; waited += 100) {
+        await vi.advanceTimersByTimeAsync(100);
+        await tick();
+      }
+      expect(finished).toBe(false);
+      expect(auth.getSnapshot().status).toBe('loading');
+      await vi.advanceTimersByTimeAsync(100);
+      await signedIn;
+      expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', user: { id: 'user-alice' } });
+      expect(auth.getSnapshot().user).not.toHaveProperty('name');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each([

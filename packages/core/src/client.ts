@@ -278,7 +278,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       if (!user) return;
       // A race, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not always one
       // its Request accepts.
-      const { name } = await Promise.race([
+      const { name }: { name?: unknown } = await Promise.race([
         options
           .fetch(
             new Request(`${origin}/api/v1/users/me`, {

@@ -1,4 +1,6 @@
 import { QlikAuthError, type QlikAuth } from '@qlik-auth/core';
+import type { EmulatedTenant } from '@qlik-auth/emulator';
+import { createHandlers } from '@qlik-auth/emulator/msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestTenant } from '../src/index.js';
 
@@ -175,5 +177,17 @@ describe('the controls a test drives', () => {
     time += 600_000;
     expect(await auth.getToken()).not.toBe(first);
     expect(tenant.stats().refreshes).toBe(1);
+  });
+});
+
+describe('a test tenant is an emulated tenant', () => {
+  it('goes where the emulator’s own handle goes: its controls, its handler, MSW', async () => {
+    const tenant: EmulatedTenant = createTestTenant();
+    const response = await tenant.fetch(
+      'http://localhost:8787/.well-known/oauth-authorization-server',
+    );
+    expect((await response.json()).issuer).toBe('http://localhost:8787');
+    expect(tenant.expireAccessTokens('ada')).toBe(0);
+    expect(createHandlers(tenant, { baseUrl: 'http://localhost:8787' })).toHaveLength(2);
   });
 });

@@ -66,6 +66,8 @@ export function esmOnlyDependencies(packageDir) {
  * @param {string} [library.target]
  * @param {string[]} [library.external] extra externals (subpaths of peers, e.g. `react/jsx-runtime`)
  * @param {string} [library.banner] first line of every built module (e.g. `'use client';`)
+ * @param {string[]} [library.inline] dependencies bundled into the ES module build as well, for
+ *   the parts used: a package whose start-up counts (a test tenant made in every test file)
  * @param {import('tsup').Options[]} [library.extra] further builds (e.g. a browser bundle)
  * @returns {import('tsup').Options[]}
  */
@@ -76,6 +78,7 @@ export function libraryConfig({
   target = platform === 'node' ? 'node20' : 'es2022',
   external = [],
   banner,
+  inline = [],
   extra = [],
 }) {
   const packageDir = process.cwd();
@@ -90,13 +93,19 @@ export function libraryConfig({
     ...(banner ? { banner: { js: banner } } : {}),
   };
   return [
-    { ...common, entry: { ...entry, ...esmOnlyEntry }, format: ['esm'], dts: { entry } },
+    {
+      ...common,
+      entry: { ...entry, ...esmOnlyEntry },
+      format: ['esm'],
+      dts: { entry },
+      noExternal: inline,
+    },
     {
       ...common,
       entry,
       format: ['cjs'],
       dts: { entry },
-      noExternal: esmOnlyDependencies(packageDir),
+      noExternal: [...new Set([...esmOnlyDependencies(packageDir), ...inline])],
     },
     ...extra,
   ];

@@ -8,5 +8,7 @@ export declare function libraryConfig(library: {
   target?: string;
   external?: string[];
   banner?: string;
+  /** Dependencies bundled into the ES module build as well (the parts used). */
+  inline?: string[];
   extra?: Options[];
 }): Options[];

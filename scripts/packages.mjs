@@ -240,7 +240,8 @@ async function installScratch(extraPackages = []) {
     }
     dependencies[name] = range;
     const typesName = `@types/${name.replace('@', '').replace('/', '__')}`;
-    if (workspaceRange(typesName)) types[typesName] = workspaceRange(typesName);
+    const typesRange = workspaceRange(typesName);
+    if (typesRange) types[typesName] = typesRange;
   }
   writeJson(join(scratch, 'package.json'), {
     name: 'qlik-auth-scratch',

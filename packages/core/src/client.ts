@@ -279,13 +279,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       // A race, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not always one
       // its Request accepts.
       const { name }: { name?: unknown } = await Promise.race([
-        options
-          .fetch(
-            new Request(`${origin}/api/v1/users/me`, {
-              headers: { authorization: `Bearer ${accessToken}` },
-            }),
-          )
-          .then((response) => (response.ok ? response.json() : {})),
+        // The instance's own authorized fetch, on this token: the session is not current yet.
+        authorizedFetch(options.fetch, origin, async () => accessToken, '/api/v1/users/me').then(
+          (response) => (response.ok ? response.json() : {}),
+        ),
         new Promise<never>((_, reject) => (timer = setTimeout(reject, 5000))),
       ]);
       if (typeof name === 'string') user.name = name;

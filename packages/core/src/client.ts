@@ -1,6 +1,6 @@
 import type { Client } from 'oauth4webapi';
 import { retryDelay } from './backoff.js';
-import { createCallbackHandler } from './callback.js';
+import { asksForUser, createCallbackHandler, needsUser, redeemResponse } from './callback.js';
 import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
@@ -19,13 +19,40 @@ import { createStateStore, type AuthState } from './store.js';
 import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
 import { createTokenStores } from './token-store.js';
-import { saveTransaction, sweepTransactions } from './transaction.js';
+import { dropTransaction, saveTransaction, sweepTransactions } from './transaction.js';
 import { createTransport } from './transport.js';
-import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
+import type {
+  QlikAuth,
+  ReauthorizeOptions,
+  SignInOptions,
+  SignOutOptions,
+  TokenPurpose,
+} from './types.js';
 import type { CallbackResult } from './callback.js';
 import { createVault } from './vault.js';
 
 const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
+
+/**
+ * The record, shared by the tabs, of the last re-authorization by redirect: when it started, and
+ * whether its callback has come back.
+ */
+const REAUTHORIZATION = 'reauthorization';
+/**
+ * How long a re-authorization by redirect that one tab started keeps the other tabs waiting for
+ * its session instead of starting their own.
+ */
+const REAUTHORIZATION_WAIT_MS = 30_000;
+/**
+ * A session that ends this soon after a re-authorization came back is not re-authorized again
+ * (a clock or a tenant that ends every session at once would make that a loop of redirects).
+ */
+const REAUTHORIZATION_FLOOR_MS = 10_000;
+
+interface ReauthorizationRecord {
+  at: number;
+  done?: boolean;
+}
 
 /**
  * Creates the client of one tenant and OAuth client. Starts restoring a stored session at once,
@@ -60,9 +87,31 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   // The redirect URI is on the app (by default it is this page).
   const appOrigin = () => parseUrl(options.redirectUri)?.origin ?? '';
   const online = () => globalThis.navigator?.onLine !== false;
-  /** When a session needs renewing: ahead of expiry, or at expiry when it cannot be renewed. */
+  /** A re-authorization without the user may be tried for this session. */
+  const silently = (current: Session) => !!options.renewal && !current.unrenewable;
+  /** The session can be renewed without the user (what the snapshot's `renewable` says). */
+  const renewable = (current: Session) => !!current.refreshToken || silently(current);
+  /**
+   * When a session needs renewing: ahead of expiry, or at expiry when it cannot be renewed. A
+   * silent re-authorization goes early enough that, refused, the session's end is still announced
+   * in full (`endingSeconds` ahead).
+   */
   const dueAt = (current: Session) =>
-    current.refreshToken ? renewAt(current, leewayMs) : current.expiresAt;
+    current.refreshToken
+      ? renewAt(current, leewayMs)
+      : silently(current)
+        ? renewAt(current, leewayMs + options.endingMs)
+        : current.expiresAt;
+  /** When a session that only the user can renew starts to be announced as ending. */
+  const endingAt = (current: Session) =>
+    renewable(current) ? Infinity : current.expiresAt - options.endingMs;
+  /**
+   * This page is the redirect URI loaded in a sign-in popup or a renewal frame, to hand the
+   * response over: its instance renews nothing (the window that started the sign-in does).
+   */
+  const handOffPage = !!parseUrl(globalThis.location?.href)
+    ?.searchParams.get('state')
+    ?.endsWith(POPUP_STATE);
   const storageFailed = (failure: unknown) => warn((failure as Error).message);
   const grant = createGrant(discover, client, transport);
 
@@ -81,6 +130,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   let pending = false;
   /** Redirect callbacks being finished: without a session, the state is `loading` meanwhile. */
   let finishing = 0;
+  /** The page is leaving for the tenant's login, after a re-authorization that needs the user. */
+  let leaving = false;
+  /** Waiting for the session of a re-authorization another tab started (until the timer ends). */
+  let awaiting: ReturnType<typeof setTimeout> | undefined;
 
   function publish(): void {
     if (destroyed) return;
@@ -93,8 +146,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             ...(session.user && { user: session.user }),
             ...(error && { error }),
             ...(pending && { refreshing: true, ...(!online() && { offline: true }) }),
+            renewable: renewable(session),
+            ...(now() >= endingAt(session) && { ending: true }),
           }
-        : finishing
+        : finishing || leaving || awaiting
           ? { status: 'loading' }
           : { status: 'signedOut', ...(error && { error }) },
     );
@@ -110,6 +165,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     error = reason;
     failures = retryAt = 0;
     pending = false;
+    clearTimeout(awaiting);
+    awaiting = undefined;
     publish();
     plan();
   }
@@ -120,7 +177,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       if (session) setSession(undefined, outcome);
       return;
     }
-    if (outcome.accessToken !== session?.accessToken) setSession(outcome);
+    if (
+      outcome.accessToken !== session?.accessToken ||
+      outcome.unrenewable !== session?.unrenewable
+    ) {
+      setSession(outcome);
+    }
     return session;
   }
 
@@ -137,23 +199,31 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const nextCheck = (current: Session) => Math.max(dueAt(current), retryAt);
 
   /** Renewing ahead of expiry is wanted: by the options, or by someone reading the access token. */
-  const renewing = () => options.autoRefresh || tokenStores.watched('access');
+  const renewing = () => !handOffPage && (options.autoRefresh || tokenStores.watched('access'));
 
   /** Points the timer at the next time something may be due. */
   function plan(): void {
+    const ending = session ? endingAt(session) : Infinity;
     scheduler.at(
       destroyed
         ? Infinity
-        : Math.min(session && renewing() ? nextCheck(session) : Infinity, tokenStores.due()),
+        : Math.min(
+            session && renewing() ? nextCheck(session) : Infinity,
+            // Not yet announced as ending: the timer announces it.
+            ending > now() ? ending : Infinity,
+            tokenStores.due(),
+          ),
     );
   }
 
   /** What the timer, a visible page or the network coming back runs: renew what is due. */
   function check(): void {
     tokenStores.update();
+    // The session may have begun to end.
+    publish();
     // A refresh in flight plans the next check when it ends (planning now would spin on its due time).
-    if (!session || inflight || !renewing()) return;
-    if (now() < nextCheck(session)) return plan();
+    if (!session || inflight) return;
+    if (!renewing() || now() < nextCheck(session)) return plan();
     if (online()) {
       refresh().catch(() => {});
     } else {
@@ -163,7 +233,38 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     }
   }
 
-  const renew = createRenewal(persistence, grant, now, dueAt, channel.post, storageFailed);
+  /**
+   * Re-authorizes with `prompt=none` through the app's `renewal` (a hidden frame): a new session,
+   * or the error that says the tenant wants the user. A failure that may pass is thrown.
+   */
+  async function silent(): Promise<Session | QlikAuthError> {
+    const request = await authorize({ prompt: 'none' }, true);
+    try {
+      const response = parseUrl(await options.renewal!(request.url));
+      const [, outcome] = await redeemResponse(
+        { client, grant, vault, now, discover },
+        new URLSearchParams(response?.search),
+      );
+      if (outcome instanceof QlikAuthError && outcome.retryable) throw outcome;
+      return outcome;
+    } catch (thrown) {
+      // The transaction is spent either way (a frame that gave up never brings it back).
+      dropTransaction(vault, request.state).catch(() => {});
+      const reason = await classifyError(thrown);
+      if (needsUser(reason)) return reason;
+      throw reason;
+    }
+  }
+
+  const renew = createRenewal(
+    persistence,
+    grant,
+    options.renewal && silent,
+    now,
+    dueAt,
+    channel.post,
+    storageFailed,
+  );
   const scheduler = createScheduler(now, check, () => {
     retryAt = 0;
     check();
@@ -173,12 +274,18 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
    * Renews the session, one renewal at a time in this tab (callers share it) and, through the
    * lock, in all tabs. A retryable failure keeps the session and sets the time of the next try.
    */
-  function refresh(): Promise<Session> {
-    if (inflight) return inflight;
+  function refresh(refused?: string): Promise<Session> {
+    if (inflight) {
+      // Joined, unless it hands back the very token the tenant refused: then renewed for good.
+      const joined = inflight;
+      return refused
+        ? joined.then((next) => (next.accessToken === refused ? refresh(refused) : next))
+        : joined;
+    }
     const from = session!;
     inflight = (async () => {
       try {
-        const outcome = await locked(() => renew(from));
+        const outcome = await locked(() => renew(from, from.accessToken === refused));
         // Signed out or in again in this tab meanwhile: that is the session now.
         const next = session === from ? apply(outcome) : session;
         if (!next) throw outcome instanceof QlikAuthError ? outcome : notSignedIn();
@@ -223,7 +330,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
           (failures && error) || new QlikAuthError('network_error', 'offline', { retryable: true })
         );
       }
-      return (await refresh()).accessToken;
+      return (await refresh(force ? current.accessToken : undefined)).accessToken;
     } catch (reason) {
       // A failed refresh is no failure while the token in hand is still valid.
       if (!force && session === current && current.expiresAt > now()) return current.accessToken;
@@ -300,13 +407,20 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     now,
     discover,
     async accept(next) {
+      await reauthorized().catch(() => {});
       await addName(next);
       // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
       setSession(next);
       channel.post('session');
     },
+    restart(transaction) {
+      // The page leaves for the login page: no guard may start a sign-in of its own meanwhile.
+      leaving = true;
+      return signIn({ returnTo: transaction.returnTo, appState: transaction.appState });
+    },
     fail(reason) {
+      reauthorized().catch(() => {});
       // A state this browser never issued (a link from elsewhere, a replay, another tab's
       // callback) says nothing about the session here: signing in starts afresh. Unless storage
       // cannot keep a sign-in across the redirect, where signing in again would end here again.
@@ -322,39 +436,108 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   /**
+   * Builds an authorization request (PKCE, `state`) and stores its transaction, for the page to
+   * leave for, a popup, or a renewal frame (`handOff`: the response is handed to this window).
+   */
+  async function authorize(
+    opts: SignInOptions & { fallback?: boolean },
+    handOff?: boolean,
+  ): Promise<{ url: string; state: string }> {
+    const { redirectUri } = options;
+    if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
+    const returnTo = safeReturnTo(opts.returnTo ?? globalThis.location?.href ?? '/', appOrigin());
+    const request = await createAuthorizationRequest(await discover(), {
+      ...opts,
+      clientId: options.clientId,
+      redirectUri,
+      scopes: options.scopes,
+      popup: handOff,
+    });
+    await saveTransaction(vault, {
+      state: request.state,
+      codeVerifier: request.codeVerifier,
+      redirectUri,
+      scopes: options.scopes,
+      returnTo,
+      appState: opts.appState,
+      ...(opts.fallback && { fallback: true }),
+      createdAt: now(),
+    });
+    return request;
+  }
+
+  /**
    * `open`: for `signInWithPopup`, which opens the authorization URL in its popup (and listens on
-   * the channel `name`) instead of navigating this page.
+   * the channel `name`) instead of navigating this page. `fallback`: a re-authorization, which
+   * goes on to the interactive login when the tenant wants the user.
    */
   async function signIn(
-    opts: SignInOptions = {},
+    opts: SignInOptions & { fallback?: boolean } = {},
     open?: (url: string, channelName: string) => void,
   ): Promise<void> {
     try {
-      const { redirectUri } = options;
-      if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
-      const returnTo = safeReturnTo(opts.returnTo ?? globalThis.location?.href ?? '/', appOrigin());
-      const request = await createAuthorizationRequest(await discover(), {
-        ...opts,
-        clientId: options.clientId,
-        redirectUri,
-        scopes: options.scopes,
-        popup: !!open,
-      });
-      await saveTransaction(vault, {
-        state: request.state,
-        codeVerifier: request.codeVerifier,
-        redirectUri,
-        scopes: options.scopes,
-        returnTo,
-        appState: opts.appState,
-        createdAt: now(),
-      });
-      if (open) open(request.url, name);
-      else options.navigate(request.url);
+      const { url } = await authorize(opts, !!open);
+      if (open) open(url, name);
+      else options.navigate(url);
     } catch (thrown) {
+      error = await classifyError(thrown);
+      leaving = false;
+      publish();
+      throw error;
+    }
+  }
+
+  /**
+   * Re-authorizes by redirect, one tab for all: under the lock, a session another tab has renewed
+   * meanwhile is adopted, and a re-authorization another tab started moments ago is waited for
+   * (the state is `loading` until its session arrives, or for 30 s). Refused (`interaction_required`)
+   * when one came back moments ago and the session ended again, which would otherwise loop.
+   */
+  async function reauthorize(opts: ReauthorizeOptions = {}): Promise<void> {
+    const held = session;
+    const go = await locked(async () => {
+      const stored = await persistence.load().catch(() => undefined);
+      if (
+        isSession(stored) &&
+        stored.accessToken !== held?.accessToken &&
+        stored.expiresAt > now()
+      ) {
+        apply(stored);
+        return false;
+      }
+      const last = (await vault.read(REAUTHORIZATION).catch(() => undefined)) as
+        ReauthorizationRecord | undefined;
+      const since = now() - (last?.at ?? -Infinity);
+      if (last?.done && since >= 0 && since < REAUTHORIZATION_FLOOR_MS) {
+        throw new QlikAuthError(
+          'interaction_required',
+          'the session ended right after a re-authorization: sign in to continue',
+        );
+      }
+      if (!last?.done && since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
+        // Another tab is on its way to the tenant: its session will be broadcast.
+        awaiting = setTimeout(() => {
+          awaiting = undefined;
+          publish();
+        }, REAUTHORIZATION_WAIT_MS - since);
+        publish();
+        return false;
+      }
+      await vault.write(REAUTHORIZATION, { at: now() } satisfies ReauthorizationRecord);
+      return true;
+    }).catch(async (thrown: unknown) => {
       error = await classifyError(thrown);
       publish();
       throw error;
+    });
+    if (go) await signIn({ ...opts, prompt: 'none', fallback: true });
+  }
+
+  /** A redirect callback came back: a re-authorization in progress, if any, is over. */
+  async function reauthorized(): Promise<void> {
+    const last = (await vault.read(REAUTHORIZATION)) as ReauthorizationRecord | undefined;
+    if (last && !last.done) {
+      await vault.write(REAUTHORIZATION, { at: now(), done: true } satisfies ReauthorizationRecord);
     }
   }
 
@@ -391,23 +574,34 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,
+    reauthorize,
     /**
      * `opener`: the response of a popup sign-in, handed over to the page that opened the popup,
-     * which exchanges it. Without it, such a response (its `state` says so) is handed over, not
+     * which exchanges it; `quiet`: a failure is the popup's to report, not the snapshot's. Without it, such a response (its `state` says so) is handed over, not
      * exchanged: this page is the popup.
      */
-    handleRedirectCallback(url?: string | URL, opener?: boolean): Promise<CallbackResult> {
+    handleRedirectCallback(
+      url?: string | URL,
+      opener?: boolean,
+      quiet?: boolean,
+    ): Promise<CallbackResult> {
       const href = String(url ?? globalThis.location?.href);
       finishing += 1;
       publish();
       if (!opener && parseUrl(href)?.searchParams.get('state')?.endsWith(POPUP_STATE)) {
+        // The window that started the sign-in: the popup's opener, or the renewal frame's parent.
+        const starter =
+          globalThis.opener ??
+          (globalThis.parent !== globalThis.window ? globalThis.parent : undefined);
         // Exact origin: only a window of this app may read the response. Also on the channel,
         // for an opener the popup lost (a Cross-Origin-Opener-Policy on the way).
-        globalThis.opener?.postMessage(href, location.origin);
+        starter?.postMessage(href, location.origin);
         channel.post(href as TabMessage);
-        // The code leaves the address bar, then the popup closes; meanwhile the state stays `loading`.
+        // The code leaves the address bar, then the popup closes; meanwhile the state stays
+        // `loading`. Not after an answer that needs the user: the opener may send this same
+        // popup on to the login page (it closes it otherwise).
         history.replaceState(null, '', location.pathname);
-        close();
+        if (!asksForUser(href)) close();
         // Still here a second later: the browser kept the window open (a user can open the link
         // in a tab of their own, which script may not close). It has no session to wait for.
         setTimeout(() => {
@@ -416,7 +610,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         }, 1000);
         return Promise.resolve({});
       }
-      return handleCallback(href).finally(() => {
+      return handleCallback(href, quiet).finally(() => {
         finishing -= 1;
         publish();
       });
@@ -449,6 +643,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       state.clear();
       scheduler.stop();
       clearTimeout(sweep);
+      clearTimeout(awaiting);
       channel.close();
     },
   };

@@ -32,6 +32,11 @@ export interface Session {
    * of it. Tokens derived from a grant (purpose tokens) are only good while it is the session's.
    */
   grant: string;
+  /**
+   * The tenant refused to renew this grant without the user (a silent re-authorization answered
+   * `login_required`, or the frame was refused): it is not tried again, in any tab.
+   */
+  unrenewable?: true;
 }
 
 /**

@@ -26,6 +26,18 @@ export interface AuthState {
   readonly refreshing?: boolean;
   /** Present (true) while a refresh waits for the browser to be back online. */
   readonly offline?: boolean;
+  /**
+   * While signed in: whether the session can be renewed without the user, with a refresh token
+   * (native and web clients) or a silent re-authorization (`renewal: iframeRenewal()`, until the
+   * tenant refuses it). When false, the session ends at `expiresAt` unless the user renews it:
+   * `reauthorizeWithPopup` from a click, or `reauthorize()`.
+   */
+  readonly renewable?: boolean;
+  /**
+   * Present (true) from `endingSeconds` before a session that cannot be renewed without the user
+   * ends (at `expiresAt`): the moment to offer "Stay signed in".
+   */
+  readonly ending?: boolean;
 }
 
 /** A listener of state changes; read the new state with `getSnapshot()`. */

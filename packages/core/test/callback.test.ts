@@ -20,6 +20,7 @@ describe('handleRedirectCallback', () => {
         tenantId: 'emulator-tenant',
         name: 'Alice',
       },
+      renewable: true,
     });
     expect(await auth.getToken()).toMatch(/^ey/);
     const [me] = tenant.to('/api/v1/users/me');

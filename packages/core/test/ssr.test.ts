@@ -62,6 +62,9 @@ it('imports on Node without touching a browser global', async () => {
     'QlikAuthError',
     'QlikAuthErrorCode',
     'createQlikAuth',
+    'iframeRenewal',
+    'reauthorizeWithPopup',
+    'sessionEnding',
     'signInWithPopup',
   ]);
 });

@@ -47,6 +47,36 @@ export interface TenantOptions extends Partial<RuntimeSettings> {
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
+/**
+ * Runs `task` with the `Request` and `Response` of a browser talking to a server: the tenant
+ * reads requests and builds its answers with the globals, which in the tests are happy-dom's,
+ * made for a page: they drop `Cookie` and `Set-Cookie` (a page may neither set nor see them). On
+ * the wire the browser sends and keeps them, and with them the tenant's login session.
+ */
+async function withCookies<T>(task: () => Promise<T>): Promise<T> {
+  const { Request: PageRequest, Response: PageResponse } = globalThis;
+  globalThis.Request = class extends PageRequest {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      super(input, init);
+      const cookie = new Headers(init?.headers).get('cookie');
+      if (cookie) this.headers.set('cookie', cookie);
+    }
+  };
+  globalThis.Response = class extends PageResponse {
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      super(body, init);
+      for (const cookie of new Headers(init?.headers).getSetCookie()) {
+        this.headers.append('set-cookie', cookie);
+      }
+    }
+  };
+  try {
+    return await task();
+  } finally {
+    Object.assign(globalThis, { Request: PageRequest, Response: PageResponse });
+  }
+}
+
 /** A Qlik error body with its RFC 6749 name in `meta.error`, as the tenant's fault answer. */
 export function qlikError(status: number, error: string, detail: string): TenantFault {
   return {
@@ -130,6 +160,8 @@ export function createRecordedTenant(options: TenantOptions) {
   const refreshTokens = new Set<string>();
   const revoked: { token: string; hint?: string }[] = [];
   let exchanges = 0;
+  /** The browser's cookie at the tenant: its login session, which `prompt=none` relies on. */
+  let loginCookie: string | undefined;
 
   const metadata = {
     issuer: origin,
@@ -243,27 +275,37 @@ export function createRecordedTenant(options: TenantOptions) {
      * The browser at the tenant's authorization endpoint: the tenant signs Alice in (or, with
      * `deny`, its login page is denied) and redirects back; returns that URL.
      */
-    async authorize(
+    authorize: (
       authorizeUrl: string,
       { deny = false, subject }: { deny?: boolean; subject?: string } = {},
-    ) {
-      if (deny) tenant.configure({ autoApprove: false });
-      try {
-        const url = new URL(authorizeUrl);
-        // Another user than Alice: the tenant finds users by subject in login_hint.
-        if (subject) url.searchParams.set('login_hint', subject);
-        const first = await tenant.fetch(url, { redirect: 'manual' });
-        if (!deny) return first.headers.get('location')!;
-        const transaction = /name="transaction" value="([^"]+)"/.exec(await first.text())![1]!;
-        const denied = await tenant.fetch(`${origin}/oauth/authorize/login`, {
-          method: 'POST',
-          body: new URLSearchParams({ transaction, action: 'deny' }),
-          redirect: 'manual',
-        });
-        return denied.headers.get('location')!;
-      } finally {
-        tenant.configure({ autoApprove: true });
-      }
+    ) =>
+      withCookies(async () => {
+        if (deny) tenant.configure({ autoApprove: false });
+        try {
+          const url = new URL(authorizeUrl);
+          // Another user than Alice: the tenant finds users by subject in login_hint.
+          if (subject) url.searchParams.set('login_hint', subject);
+          const browser = (init: RequestInit = {}) => ({
+            ...init,
+            redirect: 'manual' as const,
+            ...(loginCookie && { headers: { cookie: loginCookie } }),
+          });
+          const first = await tenant.fetch(url, browser());
+          loginCookie = first.headers.get('set-cookie')?.split(';')[0] ?? loginCookie;
+          if (!deny) return first.headers.get('location')!;
+          const transaction = /name="transaction" value="([^"]+)"/.exec(await first.text())![1]!;
+          const denied = await tenant.fetch(
+            `${origin}/oauth/authorize/login`,
+            browser({ method: 'POST', body: new URLSearchParams({ transaction, action: 'deny' }) }),
+          );
+          return denied.headers.get('location')!;
+        } finally {
+          tenant.configure({ autoApprove: true });
+        }
+      }),
+    /** The browser forgets its cookie at the tenant: its login session is gone for `prompt=none`. */
+    forgetLogin() {
+      loginCookie = undefined;
     },
     /** Revokes every grant on the server (an admin ends all sessions, a password change). */
     revokeAll() {

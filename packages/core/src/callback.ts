@@ -59,23 +59,18 @@ const stateMismatch = () => new QlikAuthError('state_mismatch', 'not a callback 
 
 /**
  * The OpenID Connect answers to `prompt=none` that mean "not without the user" (OpenID Connect
- * Core section 3.1.2.6): the user must sign in (`login_required`), or must be asked something.
- * A re-authorization goes on to the interactive login after one of these, and nothing else.
+ * Core section 3.1.2.6): the user must sign in (`login_required`), or must be asked something
+ * (`interaction_required`, `consent_required`, `account_selection_required`). A
+ * re-authorization goes on to the interactive login after one of these, and nothing else.
  */
-const NEEDS_USER: Record<string, 'login_required' | 'interaction_required'> = {
-  login_required: 'login_required',
-  interaction_required: 'interaction_required',
-  consent_required: 'interaction_required',
-  account_selection_required: 'interaction_required',
-};
+const NEEDS_USER = /^(login|interaction|consent|account_selection)_required$/;
 
 /** True for a `login_required` or `interaction_required` error: the user can still renew. */
-export const needsUser = (error: QlikAuthError) =>
-  error.code === 'login_required' || error.code === 'interaction_required';
+export const needsUser = (error: QlikAuthError) => NEEDS_USER.test(error.code);
 
 /** True when an authorization response URL is an answer to `prompt=none` that needs the user. */
 export const asksForUser = (url: string) =>
-  !!NEEDS_USER[parseUrl(url)?.searchParams.get('error') ?? ''];
+  NEEDS_USER.test(parseUrl(url)?.searchParams.get('error')!);
 
 /**
  * RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`: a
@@ -94,7 +89,11 @@ function authorizationError(params: URLSearchParams): QlikAuthError {
     retryable: error === 'temporarily_unavailable' || error === 'server_error',
   };
   return new QlikAuthError(
-    NEEDS_USER[error] ?? 'authorization_error',
+    error === 'login_required'
+      ? error
+      : NEEDS_USER.test(error)
+        ? 'interaction_required'
+        : 'authorization_error',
     details.errorDescription ?? error,
     details,
   );

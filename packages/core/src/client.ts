@@ -1,6 +1,6 @@
 import type { Client } from 'oauth4webapi';
 import { retryDelay } from './backoff.js';
-import { asksForUser, createCallbackHandler, needsUser, redeemResponse } from './callback.js';
+import { asksForUser, createCallbackHandler, redeemResponse } from './callback.js';
 import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
@@ -18,7 +18,7 @@ import { revokeTokens } from './revocation.js';
 import { createStateStore, type AuthState } from './store.js';
 import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
-import { createTokenStores } from './token-store.js';
+import type { TokenStoreInternals } from './token-store.js';
 import { dropTransaction, saveTransaction, sweepTransactions } from './transaction.js';
 import { createTransport } from './transport.js';
 import type {
@@ -34,25 +34,16 @@ import { createVault } from './vault.js';
 const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
 
 /**
- * The record, shared by the tabs, of the last re-authorization by redirect: when it started, and
- * whether its callback has come back.
+ * The record, shared by the tabs, of when a tab last left to re-authorize by redirect: for this
+ * long after, the other tabs wait for its session instead of leaving too.
  */
 const REAUTHORIZATION = 'reauthorization';
-/**
- * How long a re-authorization by redirect that one tab started keeps the other tabs waiting for
- * its session instead of starting their own.
- */
 const REAUTHORIZATION_WAIT_MS = 30_000;
 /**
- * A session that ends this soon after a re-authorization came back is not re-authorized again
- * (a clock or a tenant that ends every session at once would make that a loop of redirects).
+ * A session that ends this soon after it began is not re-authorized (a clock, or a tenant, that
+ * ends every session at once would make that a loop of redirects).
  */
 const REAUTHORIZATION_FLOOR_MS = 10_000;
-
-interface ReauthorizationRecord {
-  at: number;
-  done?: boolean;
-}
 
 /**
  * Creates the client of one tenant and OAuth client. Starts restoring a stored session at once,
@@ -105,15 +96,11 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /** When a session that only the user can renew starts to be announced as ending. */
   const endingAt = (current: Session) =>
     renewable(current) ? Infinity : current.expiresAt - options.endingMs;
-  /**
-   * This page is the redirect URI loaded in a sign-in popup or a renewal frame, to hand the
-   * response over: its instance renews nothing (the window that started the sign-in does).
-   */
-  const handOffPage = !!parseUrl(globalThis.location?.href)
-    ?.searchParams.get('state')
-    ?.endsWith(POPUP_STATE);
+
   const storageFailed = (failure: unknown) => warn((failure as Error).message);
   const grant = createGrant(discover, client, transport);
+  /** What redeeming an authorization response takes. */
+  const deps = { client, grant, vault, now, discover };
 
   let session: Session | undefined;
   /** What the snapshot shows as `error`. */
@@ -134,6 +121,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   let leaving = false;
   /** Waiting for the session of a re-authorization another tab started (until the timer ends). */
   let awaiting: ReturnType<typeof setTimeout> | undefined;
+  /** Token stores reading the access token: while any, it is renewed ahead of expiry. */
+  let readers = 0;
+  /** When the last session of this instance began (its token response arrived). */
+  let began = -Infinity;
 
   function publish(): void {
     if (destroyed) return;
@@ -161,6 +152,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // Purpose tokens belong to a grant: another user's session, or a new sign-in, drops them.
     // (Not a restore: exchanges waiting for it are for the session it brings.)
     if (session && next?.grant !== session.grant) purposeTokens.clear();
+    began = session?.issuedAt ?? began;
     session = next;
     error = reason;
     failures = retryAt = 0;
@@ -199,7 +191,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const nextCheck = (current: Session) => Math.max(dueAt(current), retryAt);
 
   /** Renewing ahead of expiry is wanted: by the options, or by someone reading the access token. */
-  const renewing = () => !handOffPage && (options.autoRefresh || tokenStores.watched('access'));
+  const renewing = () => options.autoRefresh || readers > 0;
 
   /** Points the timer at the next time something may be due. */
   function plan(): void {
@@ -211,14 +203,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             session && renewing() ? nextCheck(session) : Infinity,
             // Not yet announced as ending: the timer announces it.
             ending > now() ? ending : Infinity,
-            tokenStores.due(),
           ),
     );
   }
 
   /** What the timer, a visible page or the network coming back runs: renew what is due. */
   function check(): void {
-    tokenStores.update();
     // The session may have begun to end.
     publish();
     // A refresh in flight plans the next check when it ends (planning now would spin on its due time).
@@ -235,24 +225,16 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
 
   /**
    * Re-authorizes with `prompt=none` through the app's `renewal` (a hidden frame): a new session,
-   * or the error that says the tenant wants the user. A failure that may pass is thrown.
+   * or the tenant's answer as an error (`login_required`, ...). A failure to get an answer is
+   * thrown; its transaction will never be used.
    */
   async function silent(): Promise<Session | QlikAuthError> {
-    const request = await authorize({ prompt: 'none' }, true);
+    const { url, state } = await authorize({ prompt: 'none' }, true);
     try {
-      const response = parseUrl(await options.renewal!(request.url));
-      const [, outcome] = await redeemResponse(
-        { client, grant, vault, now, discover },
-        new URLSearchParams(response?.search),
-      );
-      if (outcome instanceof QlikAuthError && outcome.retryable) throw outcome;
-      return outcome;
+      return (await redeemResponse(deps, new URL(await options.renewal!(url)).searchParams))[1];
     } catch (thrown) {
-      // The transaction is spent either way (a frame that gave up never brings it back).
-      dropTransaction(vault, request.state).catch(() => {});
-      const reason = await classifyError(thrown);
-      if (needsUser(reason)) return reason;
-      throw reason;
+      dropTransaction(vault, state).catch(() => {});
+      throw await classifyError(thrown);
     }
   }
 
@@ -345,16 +327,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     (token) => now() < renewAt(token, leewayMs),
   );
 
-  const tokenStores = createTokenStores(
-    (purpose) => (session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null),
-    (purpose) => purposeTokens.get(purpose),
-    now,
-    leewayMs,
-    options.random,
-    plan,
-  );
-  state.subscribe(() => tokenStores.update(true));
-
   // Restore from storage only: a reload makes no request. A session is kept while it can still
   // be used: its access token is live, or it has a refresh token (which outlives access tokens).
   const ready = restoring.catch(storageFailed).then((stored) => {
@@ -401,13 +373,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   const handleCallback = createCallbackHandler({
-    client,
-    grant,
-    vault,
-    now,
-    discover,
+    ...deps,
     async accept(next) {
-      await reauthorized().catch(() => {});
+      // A re-authorization under way, if any, has come back: no tab need wait for it any longer.
+      vault.remove(REAUTHORIZATION).catch(() => {});
       await addName(next);
       // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
@@ -420,7 +389,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       return signIn({ returnTo: transaction.returnTo, appState: transaction.appState });
     },
     fail(reason) {
-      reauthorized().catch(() => {});
       // A state this browser never issued (a link from elsewhere, a replay, another tab's
       // callback) says nothing about the session here: signing in starts afresh. Unless storage
       // cannot keep a sign-in across the redirect, where signing in again would end here again.
@@ -475,7 +443,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     opts: SignInOptions & { fallback?: boolean } = {},
     open?: (url: string, channelName: string) => void,
   ): Promise<void> {
+    const held = session;
     try {
+      if (opts.fallback && (await locked(() => othersRenew(held)))) return;
       const { url } = await authorize(opts, !!open);
       if (open) open(url, name);
       else options.navigate(url);
@@ -488,57 +458,28 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   /**
-   * Re-authorizes by redirect, one tab for all: under the lock, a session another tab has renewed
-   * meanwhile is adopted, and a re-authorization another tab started moments ago is waited for
-   * (the state is `loading` until its session arrives, or for 30 s). Refused (`interaction_required`)
-   * when one came back moments ago and the session ended again, which would otherwise loop.
+   * Before a re-authorization by redirect leaves, under the lock: true when it must not, because
+   * another tab renewed the session meanwhile (adopted here), or left to re-authorize moments ago
+   * (its session is waited for: `loading`, until it arrives or for 30 s). The first to leave says
+   * so in storage. Throws when the session ended as it began, which would loop.
    */
-  async function reauthorize(opts: ReauthorizeOptions = {}): Promise<void> {
-    const held = session;
-    const go = await locked(async () => {
-      const stored = await persistence.load().catch(() => undefined);
-      if (
-        isSession(stored) &&
-        stored.accessToken !== held?.accessToken &&
-        stored.expiresAt > now()
-      ) {
-        apply(stored);
-        return false;
-      }
-      const last = (await vault.read(REAUTHORIZATION).catch(() => undefined)) as
-        ReauthorizationRecord | undefined;
-      const since = now() - (last?.at ?? -Infinity);
-      if (last?.done && since >= 0 && since < REAUTHORIZATION_FLOOR_MS) {
-        throw new QlikAuthError(
-          'interaction_required',
-          'the session ended right after a re-authorization: sign in to continue',
-        );
-      }
-      if (!last?.done && since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
-        // Another tab is on its way to the tenant: its session will be broadcast.
-        awaiting = setTimeout(() => {
-          awaiting = undefined;
-          publish();
-        }, REAUTHORIZATION_WAIT_MS - since);
-        publish();
-        return false;
-      }
-      await vault.write(REAUTHORIZATION, { at: now() } satisfies ReauthorizationRecord);
-      return true;
-    }).catch(async (thrown: unknown) => {
-      error = await classifyError(thrown);
-      publish();
-      throw error;
-    });
-    if (go) await signIn({ ...opts, prompt: 'none', fallback: true });
-  }
-
-  /** A redirect callback came back: a re-authorization in progress, if any, is over. */
-  async function reauthorized(): Promise<void> {
-    const last = (await vault.read(REAUTHORIZATION)) as ReauthorizationRecord | undefined;
-    if (last && !last.done) {
-      await vault.write(REAUTHORIZATION, { at: now(), done: true } satisfies ReauthorizationRecord);
+  async function othersRenew(held: Session | undefined): Promise<unknown> {
+    if (!held && now() - began < REAUTHORIZATION_FLOOR_MS) {
+      throw new QlikAuthError('interaction_required', 'the session ended as it began');
     }
+    const stored = await persistence.load().catch(() => {});
+    if (isSession(stored) && stored.accessToken !== held?.accessToken && stored.expiresAt > now()) {
+      return apply(stored);
+    }
+    const since = now() - ((await vault.read(REAUTHORIZATION).catch(() => 0)) as number);
+    if (since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
+      awaiting = setTimeout(() => {
+        awaiting = undefined;
+        publish();
+      }, REAUTHORIZATION_WAIT_MS - since);
+      return (publish(), true);
+    }
+    await vault.write(REAUTHORIZATION, now());
   }
 
   async function signOut({ revoke = true, returnTo }: SignOutOptions = {}): Promise<void> {
@@ -570,11 +511,11 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     if (returnTo !== undefined) options.navigate(safeReturnTo(returnTo, appOrigin()));
   }
 
-  return {
+  const instance: QlikAuth & { internals(): TokenStoreInternals } = {
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,
-    reauthorize,
+    reauthorize: (opts) => signIn({ ...opts, prompt: 'none', fallback: true }),
     /**
      * `opener`: the response of a popup sign-in, handed over to the page that opened the popup,
      * which exchanges it; `quiet`: a failure is the popup's to report, not the snapshot's. Without it, such a response (its `state` says so) is handed over, not
@@ -637,7 +578,18 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // tenantUrl throws first: no token is asked for a URL off the tenant.
     webResourceUrl: async (resource) => withToken(tenantUrl(resource, origin), 'webresource'),
     signOut,
-    tokenStore: (purpose = 'access') => tokenStores.get(purpose),
+    /** For `tokenStore` (not part of the public type). */
+    internals: (): TokenStoreInternals => ({
+      peek: (purpose) =>
+        session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null,
+      watch(count) {
+        readers += count;
+        plan();
+      },
+      now,
+      leewayMs,
+      random: options.random,
+    }),
     destroy() {
       destroyed = true;
       state.clear();
@@ -647,4 +599,5 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       channel.close();
     },
   };
+  return instance;
 }

@@ -38,4 +38,5 @@ export type {
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';
 export type { AuthState, AuthStatus, Listener } from './store.js';
+export { tokenStore } from './token-store.js';
 export type { TokenState, TokenStore } from './token-store.js';

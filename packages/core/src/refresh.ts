@@ -19,8 +19,7 @@ export const isDefinitive = (error: QlikAuthError) =>
 
 /**
  * A re-authorization without the user (`prompt=none`, in a hidden frame): a new session, or the
- * error that says the tenant will not grant one without the user. Failures that may pass
- * (timeout, network, 5xx) are thrown.
+ * tenant's answer as an error; or it throws, when no answer came.
  */
 export type SilentRenewal = () => Promise<Session | QlikAuthError>;
 
@@ -89,7 +88,12 @@ export function createRenewal(
         outcome = new QlikAuthError('session_expired', error.message, { ...error, cause: error });
       }
     } else if (silent && !latest.unrenewable) {
-      const renewed = await silent();
+      // An answer that may change (a timeout, a 5xx) is retried; any other is the tenant's no.
+      const renewed = await silent().catch((reason: QlikAuthError) => {
+        if (reason.retryable) throw reason;
+        return reason;
+      });
+      if (renewed instanceof QlikAuthError && renewed.retryable) throw renewed;
       outcome =
         renewed instanceof QlikAuthError
           ? keep
@@ -103,10 +107,7 @@ export function createRenewal(
       return latest;
     } else {
       outcome = force
-        ? new QlikAuthError(
-            'session_expired',
-            'the tenant refused the access token, and the session cannot be renewed without the user',
-          )
+        ? new QlikAuthError('session_expired', 'the tenant refused the token')
         : new QlikAuthError('token_expired', 'token expired');
     }
     // Stored, and the other tabs told, before the lock is released. Only over the grant renewed:

@@ -1,6 +1,5 @@
 import type { CallbackResult } from './callback.js';
 import type { AuthState, Listener } from './store.js';
-import type { TokenStore } from './token-store.js';
 
 /** Options of {@link QlikAuth.signIn}. */
 export interface SignInOptions {
@@ -134,14 +133,6 @@ export interface QlikAuth {
    * @see [RFC 7009 section 2.1](https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1)
    */
   signOut(options?: SignOutOptions): Promise<void>;
-  /**
-   * The token of one purpose (default `access`) as a store for UIs: `subscribe` plus a
-   * `getSnapshot()` of `{ token, expiresAt, error }` whose identity changes only with its content.
-   * While subscribed, the instance keeps the token fresh on its own schedule (renewed ahead of
-   * expiry, retried with backoff), so a reader needs no timer and decodes no token. The same
-   * store for every call with a purpose.
-   */
-  tokenStore(purpose?: TokenPurpose): TokenStore;
   /** Stops notifying listeners; clears the refresh timer, the listeners and the tab channel. */
   destroy(): void;
 }

@@ -274,6 +274,7 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
 
     it('resumes after a re-authorization, with the same host config and no reload', async () => {
       const { auth, hostConfig, followRedirect } = await signedIn(['user_default']);
+      clock.time += HOUR;
       await control('POST', '/users/user-ada/expire');
       await rejectionOf(users.getMyUser({ hostConfig, noCache: true }));
       await auth.reauthorize();

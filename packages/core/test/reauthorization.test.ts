@@ -181,8 +181,9 @@ describe('reauthorize(): re-authorization by redirect', () => {
   });
 
   it('goes on to the login page once when the tenant has no login session, never in a loop', async () => {
-    const { auth, signIn, navigations, tenant } = setup(spa);
+    const { auth, signIn, navigations, tenant, clock } = setup(spa);
     await signIn(auth);
+    clock.time += MINUTE;
     await auth.getToken({ forceRefresh: true }).catch(() => {});
     history.replaceState(null, '', '/reports');
     await auth.reauthorize({ appState: 'kept' });
@@ -222,8 +223,9 @@ describe('reauthorize(): re-authorization by redirect', () => {
 
   it('one tab re-authorizes for all: the others wait for its session instead of leaving', async () => {
     installWebLocks();
-    const { auth, signIn, create, navigations, tenant } = setup(spa);
+    const { auth, signIn, create, navigations, tenant, clock } = setup(spa);
     await signIn(auth);
+    clock.time += MINUTE;
     const tabs = [auth, create(), create()];
     for (const tab of tabs) await settled(tab);
     // The session ends, in every tab.
@@ -264,6 +266,7 @@ describe('reauthorize(): re-authorization by redirect', () => {
     fakeTimers();
     const { auth, signIn, create, clock } = setup(spa);
     await signIn(auth);
+    clock.time += MINUTE;
     const other = create();
     await settled(other);
     await auth.getToken({ forceRefresh: true }).catch(() => {});
@@ -278,7 +281,7 @@ describe('reauthorize(): re-authorization by redirect', () => {
     });
   });
 
-  it('refuses to re-authorize again when the session ended right after a re-authorization', async () => {
+  it('refuses to re-authorize a session that ended as it began, which would loop', async () => {
     const { auth, signIn, navigations, tenant, clock } = setup(spa);
     await signIn(auth);
     await auth.reauthorize();

@@ -66,5 +66,6 @@ it('imports on Node without touching a browser global', async () => {
     'reauthorizeWithPopup',
     'sessionEnding',
     'signInWithPopup',
+    'tokenStore',
   ]);
 });

@@ -70,7 +70,7 @@ export const needsUser = (error: QlikAuthError) => NEEDS_USER.test(error.code);
 
 /** True when an authorization response URL is an answer to `prompt=none` that needs the user. */
 export const asksForUser = (url: string) =>
-  NEEDS_USER.test(parseUrl(url)?.searchParams.get('error')!);
+  NEEDS_USER.test(parseUrl(url)?.searchParams.get('error') ?? '');
 
 /**
  * RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`: a

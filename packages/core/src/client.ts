@@ -21,13 +21,7 @@ import { createGrant } from './token-endpoint.js';
 import type { TokenStoreInternals } from './token-store.js';
 import { dropTransaction, saveTransaction, sweepTransactions } from './transaction.js';
 import { createTransport } from './transport.js';
-import type {
-  QlikAuth,
-  ReauthorizeOptions,
-  SignInOptions,
-  SignOutOptions,
-  TokenPurpose,
-} from './types.js';
+import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
 import type { CallbackResult } from './callback.js';
 import { createVault } from './vault.js';
 

@@ -48,7 +48,9 @@ describe('useQlikAuth', () => {
   });
 
   it('signOut shows signed out at once and revokes both tokens', async () => {
-    const { create, signedInBefore, tenant } = setup();
+    const { create, signedInBefore, tenant } = setup({
+      auth: { scopes: ['user_default', 'offline_access'] },
+    });
     await signedInBefore();
     function SignOut() {
       const { signOut } = useQlikAuth();

@@ -132,7 +132,8 @@ describe('useQlikToken', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { create, navigations, tenant } = setup({
       tenant: { accessTokenTtlSeconds: 600 },
-      auth: { storage: 'memory' },
+      // A session with a refresh token (a native or web client's), renewed without the user.
+      auth: { storage: 'memory', scopes: ['user_default', 'offline_access'] },
     });
     const auth = create();
     await auth.signIn();

@@ -1,4 +1,5 @@
 import { createStateStore, type Listener } from './store.js';
+import type { TokenStoreInternals } from './token-store.js';
 import type { QlikAuth } from './types.js';
 
 /** What {@link sessionEnding} holds: the end of a session that only the user can renew. */
@@ -30,8 +31,7 @@ const stores = new WeakMap<QlikAuth, SessionEndingStore>();
  * single-page-app client's on Qlik Cloud) is `ending` from `endingSeconds` (default 300) before
  * its access token expires. It counts down with a timer of its own, only while someone listens
  * and the session is ending; the instance's snapshot changes only when `ending` does. One store
- * per instance, shared by every caller.
- * @param now - the clock of the instance (its `now` option), default `Date.now`
+ * per instance, shared by every caller. It counts on the instance's clock (its `now` option).
  * @example
  * sessionEnding(auth).subscribe(() => {
  *   const { ending, secondsLeft } = sessionEnding(auth).getSnapshot();
@@ -39,9 +39,10 @@ const stores = new WeakMap<QlikAuth, SessionEndingStore>();
  *   banner.textContent = `Your session ends in ${secondsLeft} s`;
  * });
  */
-export function sessionEnding(auth: QlikAuth, now: () => number = Date.now): SessionEndingStore {
+export function sessionEnding(auth: QlikAuth): SessionEndingStore {
   let store = stores.get(auth);
   if (store) return store;
+  const { now } = (auth as unknown as { internals(): TokenStoreInternals }).internals();
   const state = createStateStore<SessionEndingState & { error?: undefined }>({
     ending: false,
     renewable: false,

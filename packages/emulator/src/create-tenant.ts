@@ -33,6 +33,15 @@ export interface EmulatedTenant extends TenantControls {
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }
 
+/** Whether a string is exactly a URL origin (`scheme://host[:port]`). */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** What the Node server needs from a tenant beyond its public face (the engine socket). */
 const internals = new WeakMap<EmulatedTenant, Tenant>();
 
@@ -83,7 +92,26 @@ export function createTenant(
   const app = new Hono<Env>();
   app.onError(onError);
   app.notFound(notFound);
-  app.use('*', responseHeaders());
+  app.use(
+    '*',
+    responseHeaders((c) => {
+      // The authorization endpoint and its login page may be framed by the clients' origins
+      // only when the tenant allows it: Qlik Cloud lets an administrator add origins with the
+      // frame-ancestors directive ("Managing Content Security Policy",
+      // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-administer-content-security-policy.htm).
+      // Whether Qlik applies such entries to /oauth/authorize is not documented.
+      if (!tenant.config.allowFraming) return undefined;
+      const path = new URL(c.req.url).pathname;
+      if (path !== '/oauth/authorize' && !path.startsWith('/oauth/authorize/')) return undefined;
+      const origins = new Set(
+        tenant.config.clients
+          .flatMap((client) => client.allowedOrigins ?? [])
+          // Only real origins reach the header: nothing in a config can add a directive.
+          .filter(isOrigin),
+      );
+      return origins.size ? [...origins] : undefined;
+    }),
+  );
   app.use('*', servedHostsOnly(servedHost));
   app.use('*', logAndFaults(shared));
   app.route('/.well-known', createWellKnownRoutes(shared));

@@ -25,7 +25,7 @@ export async function signInWithFakeClock(): Promise<void> {
   const verifier = 'v'.repeat(43);
   const authorize = new URL('/oauth/authorize', BASE);
   for (const [key, value] of Object.entries({
-    client_id: 'demo-spa',
+    client_id: 'demo-native',
     redirect_uri: REDIRECT_URI,
     response_type: 'code',
     scope: 'user_default offline_access',
@@ -47,7 +47,7 @@ export async function signInWithFakeClock(): Promise<void> {
   const tokens = (await (
     await tokenRequest({
       grant_type: 'authorization_code',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       code,
       code_verifier: verifier,
       redirect_uri: REDIRECT_URI,
@@ -69,7 +69,7 @@ export async function signInWithFakeClock(): Promise<void> {
   const refreshed = (await (
     await tokenRequest({
       grant_type: 'refresh_token',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       refresh_token: tokens.refresh_token,
     })
   ).json()) as { access_token: string };

@@ -362,7 +362,7 @@ function resolveClient(raw: unknown, i: number): ClientConfig {
   } else {
     check(
       client.clientSecret === undefined,
-      `${at}.clientSecret must be left out: a ${appType} client is public and has no secret`,
+      `${at}.clientSecret must be left out: ${appType} clients are public and have no secret`,
     );
   }
   // Per-client token durations, with the console's ranges, defaults and the rule that access

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { generateCookie, getCookie } from 'hono/cookie';
 import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
 import { methodNotAllowed, readParams, stringParam } from './http.js';
 import { loginPage, type LoginPageInput } from './login-page.js';
@@ -60,7 +60,13 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
    */
   function startSession(c: Ctx, userId: string): LoginSession {
     const session = tenant.startLoginSession(userId);
-    setCookie(c, SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'Lax' });
+    const cookie = generateCookie(SESSION_COOKIE, session.id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
+    c.header('set-cookie', cookie, { append: true });
+    c.set('sessionCookie', cookie);
     return session;
   }
 
@@ -246,6 +252,16 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
   }
 
   return new Hono<Env>()
+    .use('*', async (c, next) => {
+      await next();
+      // A Response made where Set-Cookie is a forbidden header (happy-dom, as a browser's
+      // service worker) drops it when constructed; added afterwards, it stays, so the login
+      // session works in such a test environment too.
+      const cookie = c.get('sessionCookie');
+      if (cookie && !c.res.headers.getSetCookie().includes(cookie)) {
+        c.res.headers.append('set-cookie', cookie);
+      }
+    })
     .get('/', authorize)
     .post('/login', login)
     .all('/', () => methodNotAllowed('GET'))

@@ -79,3 +79,35 @@ export async function signInWithFakeClock(): Promise<void> {
   expect((await me(refreshed.access_token)).status).toBe(401);
   expect(tenant.stats()).toMatchObject({ tokensIssued: 2, refreshes: 1 });
 }
+
+/**
+ * Signs in, then signs in again with `prompt=none` on the login session cookie: the cookie must
+ * leave the tenant and come back even where Set-Cookie and Cookie are forbidden headers at
+ * construction (happy-dom, as in a page), so it is read from the response and set on the made
+ * request, as a cookie-keeping test browser would.
+ */
+export async function keepsTheLoginSession(): Promise<void> {
+  const tenant = createTenant({ autoApprove: true });
+  const authorize = new URL('/oauth/authorize', BASE);
+  for (const [key, value] of Object.entries({
+    client_id: 'demo-spa',
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+    scope: 'user_default',
+    state: 'state-1',
+    code_challenge: await challengeOf('v'.repeat(43)),
+    code_challenge_method: 'S256',
+  })) {
+    authorize.searchParams.set(key, value);
+  }
+  const first = await tenant.fetch(authorize);
+  const cookie = first.headers.getSetCookie()[0]?.split(';')[0];
+  expect(cookie).toMatch(/^qlik_emulator_session=/);
+  authorize.searchParams.set('prompt', 'none');
+  const silent = new Request(authorize);
+  silent.headers.set('cookie', cookie!);
+  const second = await tenant.fetch(silent);
+  const back = new URL(second.headers.get('location')!);
+  expect(back.searchParams.get('error')).toBeNull();
+  expect(back.searchParams.get('code')).toBeTruthy();
+}

@@ -43,6 +43,12 @@ export interface TenantOptions extends Partial<RuntimeSettings> {
   /** Default `https://localhost:8787`: a loopback origin (the tenant answers for no other). */
   origin?: string;
   redirectUri: string;
+  /**
+   * The type of the client the test signs in with. Default `native`: most of these tests are of
+   * refreshing, which needs a refresh token, and Qlik Cloud gives one to native and web clients
+   * only, never to a single-page app (`spa`, which the tenant also registers).
+   */
+  appType?: 'spa' | 'native';
 }
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -73,8 +79,8 @@ export const ALICE = {
   email: 'alice@example.com',
 };
 
-/** The one client of the tests' tenant. */
-export const CLIENT_ID = 'spa-client';
+/** The clients of the tests' tenant, one of each public type, both for the test's redirect URI. */
+export const CLIENT_IDS = { spa: 'spa-client', native: 'native-client' } as const;
 
 /**
  * One emulated tenant per test file, reset for each test: making a tenant's ES256 signing key
@@ -94,6 +100,7 @@ const OTHERS = [
 function resetTenant({
   now,
   redirectUri,
+  appType: _appType,
   origin: _origin,
   clockOffsetMs = 0,
   opaqueTokens: _opaque,
@@ -104,7 +111,10 @@ function resetTenant({
   shared ??= createTenant(
     {
       autoApprove: true,
-      clients: [{ clientId: CLIENT_ID, appType: 'spa', redirectUris: [redirectUri] }],
+      clients: [
+        { clientId: CLIENT_IDS.spa, appType: 'spa', redirectUris: [redirectUri] },
+        { clientId: CLIENT_IDS.native, appType: 'native', redirectUris: [redirectUri] },
+      ],
       users: [{ ...ALICE }, ...OTHERS],
       apps: [{ id: 'app-1', name: 'Sales' }],
     },
@@ -122,7 +132,7 @@ function resetTenant({
  */
 export function createRecordedTenant(options: TenantOptions) {
   const origin = options.origin ?? 'https://localhost:8787';
-  const clientId = CLIENT_ID;
+  const clientId = CLIENT_IDS[options.appType ?? 'native'];
   const tenant = resetTenant(options);
   const requests: RecordedRequest[] = [];
   const edge = new Map<string, Fault[]>();

@@ -48,7 +48,8 @@ describe('useQlikAuth', () => {
   });
 
   it('signOut shows signed out at once and revokes both tokens', async () => {
-    const { create, signedInBefore, tenant } = setup();
+    // Both: a native client's session has a refresh token beside the access token.
+    const { create, signedInBefore, tenant } = setup({ appType: 'native' });
     await signedInBefore();
     function SignOut() {
       const { signOut } = useQlikAuth();

@@ -131,6 +131,7 @@ describe('useQlikToken', () => {
   it('renews the access token shortly before it expires, in the background', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { create, navigations, tenant } = setup({
+      appType: 'native',
       tenant: { accessTokenTtlSeconds: 600 },
       auth: { storage: 'memory' },
     });

@@ -57,7 +57,9 @@ export function stateOf(handle: EmulatedTenant): Tenant {
  * listening. `startEmulator()` serves the same handler over HTTP.
  *
  * @param config - Clients, users, apps and settings; merged over the defaults (the demo apps'
- *   `demo-spa` client, two users, three apps). Validated: a bad value throws `ConfigError`.
+ *   clients `demo-spa`, a single-page app, and `demo-native`, a native client that gets refresh
+ *   tokens; two users; three apps). Validated as Qlik Cloud's management console would (client
+ *   types, token lifetimes, session timeouts): a bad value throws a `ConfigError` naming it.
  * @param options - The clock, the random source of fault probabilities, and whether the HTTP
  *   control API is served.
  *

@@ -18,23 +18,29 @@ async function challengeOf(verifier: string): Promise<string> {
     .replace(/=+$/, '');
 }
 
+/** An authorization request of a default client, with PKCE for `verifier`. */
+async function authorizeUrl(clientId: string, scope: string, verifier: string): Promise<URL> {
+  const url = new URL('/oauth/authorize', BASE);
+  for (const [key, value] of Object.entries({
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+    scope,
+    state: 'state-1',
+    code_challenge: await challengeOf(verifier),
+    code_challenge_method: 'S256',
+  })) {
+    url.searchParams.set(key, value);
+  }
+  return url;
+}
+
 /** Signs in with a fake clock, lets the token expire by the clock, refreshes, then expires the session. */
 export async function signInWithFakeClock(): Promise<void> {
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const tenant = createTenant({ autoApprove: true }, { now: () => clock });
   const verifier = 'v'.repeat(43);
-  const authorize = new URL('/oauth/authorize', BASE);
-  for (const [key, value] of Object.entries({
-    client_id: 'demo-native',
-    redirect_uri: REDIRECT_URI,
-    response_type: 'code',
-    scope: 'user_default offline_access',
-    state: 'state-1',
-    code_challenge: await challengeOf(verifier),
-    code_challenge_method: 'S256',
-  })) {
-    authorize.searchParams.set(key, value);
-  }
+  const authorize = await authorizeUrl('demo-native', 'user_default offline_access', verifier);
   const redirect = await tenant.fetch(authorize);
   expect(redirect.status).toBe(302);
   const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
@@ -88,18 +94,7 @@ export async function signInWithFakeClock(): Promise<void> {
  */
 export async function keepsTheLoginSession(): Promise<void> {
   const tenant = createTenant({ autoApprove: true });
-  const authorize = new URL('/oauth/authorize', BASE);
-  for (const [key, value] of Object.entries({
-    client_id: 'demo-spa',
-    redirect_uri: REDIRECT_URI,
-    response_type: 'code',
-    scope: 'user_default',
-    state: 'state-1',
-    code_challenge: await challengeOf('v'.repeat(43)),
-    code_challenge_method: 'S256',
-  })) {
-    authorize.searchParams.set(key, value);
-  }
+  const authorize = await authorizeUrl('demo-spa', 'user_default', 'v'.repeat(43));
   const first = await tenant.fetch(authorize);
   const cookie = first.headers.getSetCookie()[0]?.split(';')[0];
   expect(cookie).toMatch(/^qlik_emulator_session=/);

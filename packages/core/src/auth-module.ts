@@ -29,6 +29,14 @@ const inNode = () =>
  */
 export function authModuleFor(auth: QlikAuth, seam: RenewalSeam): AuthModule {
   const refusals = tokenRefusals(auth, seam);
+  /**
+   * Purpose tokens to exchange anew at their next use: those in hand were derived from a grant
+   * the tenant just refused a token of (cut short, revoked), and a browser hides why an engine
+   * socket was refused, so a dead websocket token would never be reported.
+   */
+  const stale = new Set<'websocket' | 'webresource'>();
+  const purposeToken = (purpose: 'websocket' | 'webresource') =>
+    auth.getToken({ purpose, forceRefresh: stale.delete(purpose) });
 
   const bearer = async () => ({ Authorization: `Bearer ${await refusals.handOut()}` });
 
@@ -38,11 +46,11 @@ export function authModuleFor(auth: QlikAuth, seam: RenewalSeam): AuthModule {
 
   async function getWebSocketAuthParams(): Promise<WebSocketAuthParams> {
     if (inNode()) return { headers: await bearer() };
-    return { queryParams: { accessToken: await auth.getToken({ purpose: 'websocket' }) } };
+    return { queryParams: { accessToken: await purposeToken('websocket') } };
   }
 
   async function getWebResourceAuthParams(): Promise<WebResourceAuthParams> {
-    return { queryParams: { accessToken: await auth.getToken({ purpose: 'webresource' }) } };
+    return { queryParams: { accessToken: await purposeToken('webresource') } };
   }
 
   async function handleAuthenticationError({
@@ -55,6 +63,7 @@ export function authModuleFor(auth: QlikAuth, seam: RenewalSeam): AuthModule {
     // Rejects with the core's typed error (`not_signed_in`, `session_expired`), and so does the
     // call, sending nothing more.
     await refusals.renewAfterRefusal();
+    stale.add('websocket').add('webresource');
     return { retry: true };
   }
 

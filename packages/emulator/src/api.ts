@@ -57,7 +57,12 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
       await requireUserToken(c);
       const url = new URL(c.req.url);
       const type = url.searchParams.get('resourceType');
-      const apps = type === null || type === 'app' ? tenant.config.apps : [];
+      // `resourceId` narrows to the item of one resource, as on Qlik Cloud's items API
+      // (https://qlik.dev/apis/rest/items/#get-api-v1-items).
+      const resourceId = url.searchParams.get('resourceId');
+      const apps = (type === null || type === 'app' ? tenant.config.apps : []).filter(
+        (app) => resourceId === null || app.id === resourceId,
+      );
       const origin = issuerOf(c);
       return c.json({
         data: apps.map((app) => ({

@@ -105,6 +105,15 @@ describe('GET /api/v1/items', () => {
     expect(items.data).toEqual([]);
   });
 
+  it('narrows to the item of one resource with resourceId', async () => {
+    const items = await json<Items>(
+      await fetch(`${base}/api/v1/items?resourceType=app&resourceId=${SALES_APP.id}`, {
+        headers: bearer(accessToken),
+      }),
+    );
+    expect(items.data.map((item) => item.resourceId)).toEqual([SALES_APP.id]);
+  });
+
   it('refuses a request without a token with 401', async () => {
     await expectError(await fetch(`${base}/api/v1/items?resourceType=app`), 401);
   });

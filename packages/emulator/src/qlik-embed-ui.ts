@@ -91,6 +91,19 @@ async function chartBlock(doc, id) {
   return { id, title, data: await rowsOf(object, layout) };
 }
 
+/**
+ * What decides what is shown: the UI, the object, and the host config's plain values (the web
+ * components make a new host config object from their attributes on every change).
+ */
+function shownKey(props) {
+  const config = props.hostConfig || {};
+  const plain = Object.keys(config)
+    .filter((name) => ['string', 'number', 'boolean'].includes(typeof config[name]))
+    .sort()
+    .map((name) => name + '=' + config[name]);
+  return [props.ui, props.appId, props.objectId].concat(plain).join('\\n');
+}
+
 export function mountVanillaEmbedComponent({ target, props }) {
   let current = Object.assign({}, props);
   let shownFor;
@@ -123,7 +136,7 @@ export function mountVanillaEmbedComponent({ target, props }) {
   async function render() {
     const mine = ++run;
     const { ui, appId, objectId, hostConfig } = current;
-    shownFor = [ui, appId, objectId, hostConfig];
+    shownFor = shownKey(current);
     root.setAttribute('data-ui', String(ui));
     root.setAttribute('data-object-id', String(objectId));
     show('loading', [element('p', 'Loading ' + ui + ' ' + objectId + '…')]);
@@ -180,8 +193,7 @@ export function mountVanillaEmbedComponent({ target, props }) {
     /** qlik-embed calls this on every render of its host: reload only when what is shown changes. */
     $set(next) {
       current = Object.assign({}, current, next);
-      const wanted = [current.ui, current.appId, current.objectId, current.hostConfig];
-      if (wanted.some((value, index) => value !== shownFor[index])) void render();
+      if (shownKey(current) !== shownFor) void render();
     },
     $destroy() {
       run += 1;

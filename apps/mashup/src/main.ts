@@ -2,6 +2,7 @@
 import { createQlikAuth, QlikAuthError, signInWithPopup, type AuthState } from '@qlik-auth/core';
 import { createAppList } from './apps.js';
 import { config } from './config.js';
+import { showQlikEmbed } from './qlik-embed.js';
 
 const auth = createQlikAuth(config);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -73,9 +74,11 @@ function render(state: AuthState): void {
     : state.refreshing
       ? 'refreshing'
       : '';
+  $('embed-card').hidden = state.status !== 'signedIn';
   if (state.status === 'signedIn') {
     void loadUser();
     void apps.load();
+    showQlikEmbed(auth, $('embed'));
   } else {
     user = undefined;
     apps.clear();

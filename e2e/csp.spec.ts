@@ -98,6 +98,7 @@ test.describe('production builds under a strict Content-Security-Policy', () => 
       await first.getByRole('button', { name: /^Open / }).click();
       await expect(first).toHaveAttribute('data-engine', 'open');
       // qlik-embed's web component: its runtime and UI module from the tenant, its own style.
+      await page.getByRole('button', { name: 'Show a chart' }).click();
       await expect(page.locator('#embed [data-qlik-embed-stand-in]')).toHaveAttribute(
         'data-state',
         'ready',

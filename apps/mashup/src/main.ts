@@ -78,7 +78,6 @@ function render(state: AuthState): void {
   if (state.status === 'signedIn') {
     void loadUser();
     void apps.load();
-    showQlikEmbed(auth, $('embed'));
   } else {
     user = undefined;
     apps.clear();
@@ -109,6 +108,11 @@ $('sign-in').addEventListener('click', () => {
 $('sign-in-popup').addEventListener('click', () => {
   showError(undefined);
   signInWithPopup(auth).catch(showError);
+});
+// On demand: the chart opens an engine socket of its own.
+$('embed-show').addEventListener('click', () => {
+  $('embed-show').hidden = true;
+  showQlikEmbed(auth, $('embed'));
 });
 $('sign-out').addEventListener('click', () => {
   showError(undefined);

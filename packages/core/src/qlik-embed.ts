@@ -37,19 +37,32 @@ import { QlikAuthError } from './errors.js';
 import { silentRenewal, type RenewalSeam } from './token-refusal.js';
 import type { QlikAuth } from './types.js';
 
+declare global {
+  /**
+   * Qlik's registry of auth types (a global interface of @qlik/api's, which qlik-embed's types
+   * use too), so that a host config of `authType: 'qlik-auth'` type-checks as qlik-embed's
+   * `HostConfig`. Another name you give `authType` goes here the same way.
+   */
+  interface QlikAuthModules {
+    /** `authType: 'qlik-auth'`: an auth module of qlik-auth's; the host config needs only `host`. */
+    'qlik-auth': { config: object };
+  }
+}
+
 /**
  * The host config for qlik-embed: the value of `<QlikEmbedConfig.Provider>` (`@qlik/embed-react`),
  * or, for the web components, `host` and `authType` as the `data-host` and `data-auth-type`
  * attributes of their script tag (or of an ancestor, `data-qlik-embed-host`, ...).
+ * @typeParam A - the auth type's name
  */
-export interface QlikEmbedHostConfig {
+export interface QlikEmbedHostConfig<A extends string = 'qlik-auth'> {
   /** The tenant: the instance's `origin`. qlik-embed loads its runtime from here. */
   host: string;
   /**
    * The name of the qlik-auth auth module qlik-embed's runtime authenticates with (published as
    * a global of that name, for the runtime to find).
    */
-  authType: string;
+  authType: A;
   /** Where qlik-embed loads its runtime from, if not from `host` (Qlik's `embedRuntimeUrl`). */
   embedRuntimeUrl?: string;
   /** Runtime modules by name (`embed-vanilla@v1`, ...) used instead of the tenant's: for tests. */
@@ -58,14 +71,17 @@ export interface QlikEmbedHostConfig {
   onAuthFailed?: (error: { message: string }) => unknown;
 }
 
-/** Options of {@link qlikEmbedHostConfig}. */
-export interface QlikEmbedHostConfigOptions {
+/**
+ * Options of {@link qlikEmbedHostConfig}.
+ * @typeParam A - the auth type's name
+ */
+export interface QlikEmbedHostConfigOptions<A extends string = 'qlik-auth'> {
   /**
    * The name of the auth module, and of the global it is published as. Default `'qlik-auth'`,
    * the name `@qlik-auth/core/qlik-api` suggests for @qlik/api, with which qlik-embed shares its
    * runtime. Give each instance on a page a name of its own.
    */
-  authType?: string;
+  authType?: A;
   /** See {@link QlikEmbedHostConfig.embedRuntimeUrl}. */
   embedRuntimeUrl?: string;
   /** See {@link QlikEmbedHostConfig.runtimeModuleMocks}. */
@@ -148,9 +164,24 @@ function published(name: string): AuthModule {
  */
 export function qlikEmbedHostConfig(
   auth: QlikAuth,
-  options: QlikEmbedHostConfigOptions = {},
-): QlikEmbedHostConfig {
-  const { authType = 'qlik-auth', ...passed } = options;
+  options?: QlikEmbedHostConfigOptions,
+): QlikEmbedHostConfig;
+/**
+ * The same with an auth type of your own name, which the host config's type carries (add the name
+ * to the global `QlikAuthModules` interface for it to type-check as qlik-embed's `HostConfig`).
+ * @param auth - the instance whose session qlik-embed should use
+ * @param options - the module's name, and Qlik's own host config options to pass on
+ * @returns the host config, typed with the auth type's name
+ */
+export function qlikEmbedHostConfig<A extends string>(
+  auth: QlikAuth,
+  options: QlikEmbedHostConfigOptions<A> & { authType: A },
+): QlikEmbedHostConfig<A>;
+export function qlikEmbedHostConfig<A extends string = 'qlik-auth'>(
+  auth: QlikAuth,
+  options: QlikEmbedHostConfigOptions<A> = {},
+): QlikEmbedHostConfig<A> {
+  const { authType = 'qlik-auth' as A, ...passed } = options;
   if (typeof authType !== 'string' || !/^[\w$-]+$/.test(authType)) {
     throw new QlikAuthError(
       'invalid_options',

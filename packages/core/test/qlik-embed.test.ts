@@ -70,7 +70,7 @@ function uniqueName(): string {
 }
 
 /** A QlikAuth signed in as Ada by the whole authorization code flow, and its host config. */
-async function signedIn(): Promise<{ auth: QlikAuth; hostConfig: QlikEmbedHostConfig }> {
+async function signedIn(): Promise<{ auth: QlikAuth; hostConfig: QlikEmbedHostConfig<string> }> {
   let navigatedTo = '';
   const auth = createQlikAuth({
     host: emulator.url,
@@ -92,7 +92,7 @@ async function signedIn(): Promise<{ auth: QlikAuth; hostConfig: QlikEmbedHostCo
 }
 
 /** @qlik/api's type for a host config of an auth type it does not know by name. */
-const asQlikApi = (hostConfig: QlikEmbedHostConfig) => hostConfig as unknown as HostConfig;
+const asQlikApi = (hostConfig: QlikEmbedHostConfig<string>) => hostConfig as unknown as HostConfig;
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

@@ -8,7 +8,9 @@ import {
 import { useAuthInstance } from './context.js';
 
 /** Options of {@link useQlikEmbedHostConfig}. */
-export interface QlikEmbedHostConfigHookOptions extends QlikEmbedHostConfigOptions {
+export interface QlikEmbedHostConfigHookOptions<
+  A extends string = 'qlik-auth',
+> extends QlikEmbedHostConfigOptions<A> {
   /** An instance to use instead of the provider's. */
   auth?: QlikAuth;
 }
@@ -23,8 +25,19 @@ export interface QlikEmbedHostConfigHookOptions extends QlikEmbedHostConfigOptio
  * @returns the host config, for `<QlikEmbedConfig.Provider value={...}>`
  */
 export function useQlikEmbedHostConfig(
-  options: QlikEmbedHostConfigHookOptions = {},
-): QlikEmbedHostConfig {
+  options?: QlikEmbedHostConfigHookOptions,
+): QlikEmbedHostConfig;
+/**
+ * The same with an auth type of your own name, which the host config's type carries.
+ * @param options - the auth type's name, Qlik's own host config options, an explicit instance
+ * @returns the host config, typed with the auth type's name
+ */
+export function useQlikEmbedHostConfig<A extends string>(
+  options: QlikEmbedHostConfigHookOptions<A> & { authType: A },
+): QlikEmbedHostConfig<A>;
+export function useQlikEmbedHostConfig<A extends string = 'qlik-auth'>(
+  options: QlikEmbedHostConfigHookOptions<A> = {},
+): QlikEmbedHostConfig<A> {
   const { auth: explicit, authType, embedRuntimeUrl, runtimeModuleMocks, onAuthFailed } = options;
   const auth = useAuthInstance(explicit);
   // The latest callback, read when qlik-embed calls it: the config need not change with it.
@@ -34,7 +47,7 @@ export function useQlikEmbedHostConfig(
   return useMemo(
     () =>
       qlikEmbedHostConfig(auth, {
-        ...(authType !== undefined ? { authType } : {}),
+        authType: (authType ?? 'qlik-auth') as A,
         ...(embedRuntimeUrl !== undefined ? { embedRuntimeUrl } : {}),
         ...(runtimeModuleMocks !== undefined ? { runtimeModuleMocks } : {}),
         ...(hasCallback ? { onAuthFailed: (error) => latest.current?.(error) } : {}),

@@ -18,5 +18,7 @@
  * @packageDocumentation
  */
 export { useQlikEmbedHostConfig } from './use-qlik-embed-host-config.js';
+// The core's function too, as the main entry re-exports the core: one import for a React app.
+export { qlikEmbedHostConfig } from '@qlik-auth/core/qlik-embed';
 export type { QlikEmbedHostConfigHookOptions } from './use-qlik-embed-host-config.js';
 export type { QlikEmbedHostConfig, QlikEmbedHostConfigOptions } from '@qlik-auth/core/qlik-embed';

@@ -4,7 +4,7 @@
 // code in-process, so these calls take the path a qlik-embed UI takes in a browser (the module is
 // found by the host config's `authType` alone, as a global; nothing is registered by hand). The
 // browser side (Qlik's packages in Chromium) is e2e/qlik-embed.spec.ts.
-import { items, users } from '@qlik/api';
+import { auth as qlikApi, items, users } from '@qlik/api';
 import type { HostConfig } from '@qlik/api/auth';
 import { startEmulator, type RunningEmulator } from '@qlik-auth/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +175,21 @@ describe('qlikEmbedHostConfig', () => {
     expect((await requestLog()).filter((entry) => entry.status === 401)).toHaveLength(3);
     expect(await auth.getToken()).not.toBe(before);
     await control('DELETE', '/faults');
+  });
+
+  it('after a refused token exchanges the purpose tokens anew at their next use', async () => {
+    const { hostConfig } = await signedIn();
+    const params = () => qlikApi.getWebResourceAuthParams({ hostConfig: asQlikApi(hostConfig) });
+    const before = (await params()).queryParams.accessToken;
+    expect((await params()).queryParams.accessToken).toBe(before);
+    await control('POST', '/faults', { path: '/api/v1/users/me', status: 401, times: 1 });
+    await users.getMyUser({ hostConfig: asQlikApi(hostConfig), noCache: true });
+    // Derived from a grant the tenant just refused a token of: not handed out again.
+    const after = (await params()).queryParams.accessToken;
+    expect(after).not.toBe(before);
+    expect((await params()).queryParams.accessToken).toBe(after);
+    const exchanges = (await requestLog()).filter((entry) => entry.grantType?.includes('exchange'));
+    expect(exchanges).toHaveLength(2);
   });
 
   it('after sign-out rejects with the core’s not_signed_in and sends nothing', async () => {

@@ -45,7 +45,9 @@ declare global {
  * - Web resource URLs (thumbnails, images) get the cached `webresource` purpose token.
  * - When the tenant answers 401, the call is retried once with a newer token: the one in hand if
  *   the session was renewed since the request went out, else one from a forced refresh
- *   (`forceRefresh`) that the calls of one burst share. When the refresh is refused for good, the
+ *   (`forceRefresh`) that the calls of one burst share; the purpose tokens in hand are exchanged
+ *   anew at their next use (a browser hides why an engine socket was refused, so a dead websocket
+ *   token would never be reported). When the refresh is refused for good, the
  *   call rejects with the core's `QlikAuthError` (`session_expired`), the session ends in
  *   every tab, and later calls reject at once with `not_signed_in`, sending nothing: the module
  *   never navigates, so the app's own sign-in (its `signedOut` state) takes over, with no

@@ -31,5 +31,20 @@ export const config: QlikAuthOptions = {
     .filter(Boolean),
 };
 
+/**
+ * What the qlik-embed card shows: an app and its charts (VITE_QLIK_EMBED_APP_ID and a
+ * comma-separated VITE_QLIK_EMBED_OBJECT_IDS on a real tenant; the emulator's stock charts of
+ * its first app by default).
+ */
+export const embedConfig = {
+  appId: import.meta.env.VITE_QLIK_EMBED_APP_ID || 'a1b2c3d4-0001-4000-8000-000000000001',
+  objectIds: (
+    import.meta.env.VITE_QLIK_EMBED_OBJECT_IDS ||
+    'a1b2c3d4-0001-4000-8000-000000000001-chart-revenue,a1b2c3d4-0001-4000-8000-000000000001-chart-orders'
+  )
+    .split(/[\s,]+/)
+    .filter(Boolean),
+};
+
 /** The tenant as people read it: `localhost:8787`, `tenant.eu.qlikcloud.com`. */
 export const tenantLabel = config.host.replace(/^https?:\/\//, '').replace(/\/$/, '');

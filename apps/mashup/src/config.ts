@@ -25,3 +25,11 @@ export const config = {
     .split(/\s+/)
     .filter(Boolean),
 };
+
+/** The chart the qlik-embed card shows: the emulator's stock chart unless VITE_QLIK_EMBED_* say otherwise. */
+export const embedConfig = {
+  appId: import.meta.env.VITE_QLIK_EMBED_APP_ID ?? 'a1b2c3d4-0001-4000-8000-000000000001',
+  objectId:
+    import.meta.env.VITE_QLIK_EMBED_OBJECT_ID ??
+    'a1b2c3d4-0001-4000-8000-000000000001-chart-revenue',
+};

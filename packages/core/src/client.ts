@@ -388,6 +388,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   return {
+    origin,
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,

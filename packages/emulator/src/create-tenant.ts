@@ -43,13 +43,22 @@ function isOrigin(value: string): boolean {
 }
 
 /** What the Node server needs from a tenant beyond its public face (the engine socket). */
-const internals = new WeakMap<EmulatedTenant, Tenant>();
+const internals = new WeakMap<EmulatedTenant, { tenant: Tenant; control: Control }>();
 
-/** The tenant state behind a handle; for the Node server's engine socket. */
-export function stateOf(handle: EmulatedTenant): Tenant {
+function internalsOf(handle: EmulatedTenant) {
   const state = internals.get(handle);
   if (!state) throw new TypeError('not a tenant made by createTenant');
   return state;
+}
+
+/** The tenant state behind a handle; for the Node server's engine socket. */
+export function stateOf(handle: EmulatedTenant): Tenant {
+  return internalsOf(handle).tenant;
+}
+
+/** The request log and faults behind a handle; for the Node server's engine socket. */
+export function controlOf(handle: EmulatedTenant): Control {
+  return internalsOf(handle).control;
 }
 
 /**
@@ -135,6 +144,6 @@ export function createTenant(
       return app.fetch(request);
     },
   };
-  internals.set(handle, tenant);
+  internals.set(handle, { tenant, control: shared.control });
   return handle;
 }

@@ -18,6 +18,12 @@ const entries = [
     code: "export { createQlikAuth } from '@qlik-auth/core';",
   },
   {
+    // What an app on qlik-embed adds: the host config and its auth module (the instance comes
+    // from the main entry, which the app has anyway).
+    name: '@qlik-auth/core/qlik-embed',
+    code: "export * from '@qlik-auth/core/qlik-embed';",
+  },
+  {
     name: 'oidc-client-ts (UserManager)',
     code: "export { UserManager } from 'oidc-client-ts';",
   },

@@ -5,7 +5,7 @@ import { startPreview } from './support/preview.js';
 /**
  * The production builds of the example apps run under their strict Content-Security-Policy
  * (apps/content-security-policy.ts) with no violation: sign-in, REST calls with the access token,
- * webresource-token images and the engine WebSocket all stay within it.
+ * webresource-token images, the engine WebSocket and qlik-embed's charts all stay within it.
  */
 
 /** What the page reports about the policy: violation events, and console messages. */
@@ -97,6 +97,12 @@ test.describe('production builds under a strict Content-Security-Policy', () => 
       const first = page.getByTestId('app').first();
       await first.getByRole('button', { name: /^Open / }).click();
       await expect(first).toHaveAttribute('data-engine', 'open');
+      // qlik-embed's web component: its runtime and UI module from the tenant, its own style.
+      await page.getByRole('button', { name: 'Show a chart' }).click();
+      await expect(page.locator('#embed [data-qlik-embed-stand-in]')).toHaveAttribute(
+        'data-state',
+        'ready',
+      );
       expect(violations()).toEqual([]);
       await expectEnforced(page, violations);
     } finally {
@@ -121,6 +127,10 @@ test.describe('production builds under a strict Content-Security-Policy', () => 
       await expect(thumbnails.first()).toHaveAttribute('data-loaded', 'true');
       await page.getByTestId('open-app').first().click();
       await expect(page.getByTestId('engine-panel')).toHaveAttribute('data-status', 'open');
+      // @qlik/embed-react's chart: its runtime and UI module from the tenant.
+      await expect(
+        page.getByTestId('qlik-embed-card').locator('[data-qlik-embed-stand-in]'),
+      ).toHaveAttribute('data-state', 'ready');
       await expect(page.getByTestId('errors-panel')).toHaveAttribute('data-count', '0');
       expect(violations()).toEqual([]);
       await expectEnforced(page, violations);

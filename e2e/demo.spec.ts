@@ -14,10 +14,12 @@ test.describe('React demo on @qlik-auth/react against the emulator', () => {
     request,
   }, testInfo) => {
     const control = emulatorControl(request);
-    // Short-lived access tokens, so a background refresh happens while we watch.
+    // Short-lived access tokens, so a background refresh happens while we watch. On
+    // demo-native, which gets a refresh token (demo-spa, a single-page app, gets none); the
+    // demo keeps ?client= for the tab, through the sign-in.
     await control.configure({ accessTokenTtlSeconds: 12 });
 
-    await page.goto(DEMO);
+    await page.goto(`${DEMO}?client=demo-native`);
     await expect(page.getByTestId('landing')).toBeVisible();
     await page.getByTestId('sign-in').click();
     await page.waitForURL((url) => url.origin === EMULATOR);

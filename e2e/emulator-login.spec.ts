@@ -1,9 +1,10 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { EMULATOR, emulatorControl, pkce } from './support/emulator.js';
 import { startStaticApp } from './support/static-app.js';
 
-// A stand-in for an app on a registered origin: the emulator's default client `demo-spa`
-// allows http://localhost:4173 and redirects to http://localhost:4173/.
+// A stand-in for an app on a registered origin: the emulator's default clients `demo-spa` (a
+// single-page app) and `demo-native` (a public native client) allow http://localhost:4173 and
+// redirect to http://localhost:4173/.
 const APP_PORT = 4173;
 const APP_ORIGIN = `http://localhost:${APP_PORT}`;
 
@@ -19,10 +20,10 @@ test.describe('emulator login page in Chromium', () => {
     await emulatorControl(request).reset();
   });
 
-  function authorizeUrl(challenge: string, state: string): string {
+  function authorizeUrl(challenge: string, state: string, clientId = 'demo-spa'): string {
     const url = new URL('/oauth/authorize', EMULATOR);
     url.search = new URLSearchParams({
-      client_id: 'demo-spa',
+      client_id: clientId,
       redirect_uri: `${APP_ORIGIN}/`,
       response_type: 'code',
       scope: 'user_default offline_access',
@@ -33,15 +34,17 @@ test.describe('emulator login page in Chromium', () => {
     return url.href;
   }
 
-  test('signs a user in through the login page and the app redeems the code cross-origin', async ({
-    page,
-    request,
-  }) => {
+  /**
+   * Alan signs in on the login page for `clientId` (asking for `user_default offline_access`), and
+   * the app redeems the code from its own origin, so Chromium enforces the emulator's CORS.
+   */
+  async function signInAndRedeem(page: Page, clientId: string) {
     const { verifier, challenge } = pkce();
-    await page.goto(authorizeUrl(challenge, 'state-1'));
+    await page.goto(authorizeUrl(challenge, 'state-1', clientId));
     await expect(
       page.getByRole('heading', { name: 'Sign in to the emulated tenant' }),
     ).toBeVisible();
+    const askedFor = await page.locator('ul code').allTextContents();
     await page.getByLabel(/Alan Turing/).check();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.origin === APP_ORIGIN);
@@ -51,15 +54,14 @@ test.describe('emulator login page in Chromium', () => {
     const code = callback.searchParams.get('code');
     expect(code).toBeTruthy();
 
-    // The token request comes from the app's origin, so Chromium enforces the emulator's CORS.
-    const me = await page.evaluate(
-      async ({ emulator, code, verifier, redirectUri }) => {
+    const redeemed = await page.evaluate(
+      async ({ emulator, code, verifier, redirectUri, clientId }) => {
         const tokenResponse = await fetch(`${emulator}/oauth/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
             grant_type: 'authorization_code',
-            client_id: 'demo-spa',
+            client_id: clientId,
             code,
             code_verifier: verifier,
             redirect_uri: redirectUri,
@@ -71,20 +73,42 @@ test.describe('emulator login page in Chromium', () => {
         });
         return {
           tokenType: tokens.token_type,
+          scope: tokens.scope,
           hasRefresh: !!tokens.refresh_token,
           me: await meResponse.json(),
         };
       },
-      { emulator: EMULATOR, code: code!, verifier, redirectUri: `${APP_ORIGIN}/` },
+      { emulator: EMULATOR, code: code!, verifier, redirectUri: `${APP_ORIGIN}/`, clientId },
     );
-    expect(me.tokenType).toBe('bearer');
-    expect(me.hasRefresh).toBe(true);
-    expect(me.me.name).toBe('Alan Turing');
+    return { askedFor, ...redeemed };
+  }
+
+  test('signs a user in through the login page and the app redeems the code cross-origin', async ({
+    page,
+    request,
+  }) => {
+    const outcome = await signInAndRedeem(page, 'demo-native');
+    expect(outcome.tokenType).toBe('bearer');
+    expect(outcome.askedFor).toEqual(['user_default', 'offline_access']);
+    expect(outcome.scope).toBe('user_default offline_access');
+    expect(outcome.hasRefresh).toBe(true);
+    expect(outcome.me.name).toBe('Alan Turing');
 
     const log = await emulatorControl(request).requests();
     expect(log.filter((entry) => entry.path === '/oauth/token')).toEqual([
       expect.objectContaining({ method: 'POST', grantType: 'authorization_code', status: 200 }),
     ]);
+  });
+
+  test('a single-page app asking for offline_access is signed in without it: no refresh token', async ({
+    page,
+  }) => {
+    const outcome = await signInAndRedeem(page, 'demo-spa');
+    // The login page does not offer it, and the tenant does not grant it.
+    expect(outcome.askedFor).toEqual(['user_default']);
+    expect(outcome.scope).toBe('user_default');
+    expect(outcome.hasRefresh).toBe(false);
+    expect(outcome.me.name).toBe('Alan Turing');
   });
 
   test('a denied sign-in returns to the app with access_denied, error_code and state', async ({

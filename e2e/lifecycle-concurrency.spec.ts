@@ -4,6 +4,7 @@ import {
   acceptedByTenant,
   attachDiagnostics,
   jwtClaims,
+  NATIVE,
   openTabs,
   shortenSession,
   signInOnHarness,
@@ -35,7 +36,8 @@ test.describe('token lifecycle: one refresh for many concurrent callers in many 
     const control = emulatorControl(request);
     // autoRefresh off: nothing refreshes in the background, so the token really is expired
     // when the calls come, and only the calls themselves can cause the refresh.
-    const query = { autoRefresh: false, leeway: 1 };
+    // demo-native: a client that refreshes (a single-page app gets no refresh token).
+    const query = { ...NATIVE, autoRefresh: false, leeway: 1 };
     await signInOnHarness(page, control, query);
     pages = [page, ...(await openTabs(context, TABS - 1, query))];
     for (const tab of pages) expect((await snapshot(tab)).status).toBe('signedIn');

@@ -1,7 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { emulatorControl } from './support/emulator.js';
 import {
-  MASHUP,
+  NATIVE,
+  mashupUrl,
   acceptedByTenant,
   attachDiagnostics,
   fetchStatusInTab,
@@ -34,11 +35,12 @@ test.describe('token lifecycle: offline for longer than the token lifetime', () 
     request,
   }) => {
     const control = emulatorControl(request);
-    await signInOnHarness(page, control);
-    pages = [page, ...(await openTabs(context, 1))];
+    // demo-native: the session recovers by refreshing, which a single-page app cannot do.
+    await signInOnHarness(page, control, NATIVE);
+    pages = [page, ...(await openTabs(context, 1, NATIVE))];
     // The mashup too, in a third tab of the same browser: its badge tells the user.
     const mashup = await context.newPage();
-    await mashup.goto(MASHUP);
+    await mashup.goto(mashupUrl(NATIVE));
     await expect(mashup.locator('#user-name')).toHaveText('Ada Lovelace');
     await expect(mashup.locator('#apps-status')).toHaveAttribute('data-state', 'loaded');
     const { expiresAt } = await shortenSession(pages, control, TTL_SECONDS);

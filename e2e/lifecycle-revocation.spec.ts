@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { emulatorControl } from './support/emulator.js';
 import {
   attachDiagnostics,
+  NATIVE,
   openTabs,
   shortenSession,
   signInOnHarness,
@@ -31,8 +32,9 @@ test.describe('token lifecycle: a refresh token revoked on the server', () => {
     request,
   }) => {
     const control = emulatorControl(request);
-    await signInOnHarness(page, control);
-    pages = [page, ...(await openTabs(context, TABS - 1))];
+    // demo-native: a client with a refresh token (a single-page app gets none).
+    await signInOnHarness(page, control, NATIVE);
+    pages = [page, ...(await openTabs(context, TABS - 1, NATIVE))];
     await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();
 

@@ -4,6 +4,7 @@ import {
   acceptedByTenant,
   attachDiagnostics,
   fetchStatusInTab,
+  NATIVE,
   openTabs,
   shortenSession,
   signInOnHarness,
@@ -53,8 +54,9 @@ test.describe('token lifecycle soak: refresh across tabs on a flaky token endpoi
   }) => {
     test.setTimeout(240_000);
     const control = emulatorControl(request);
-    await signInOnHarness(page, control);
-    pages = [page, ...(await openTabs(context, TABS - 1))];
+    // demo-native: a client with a refresh token (a single-page app gets none).
+    await signInOnHarness(page, control, NATIVE);
+    pages = [page, ...(await openTabs(context, TABS - 1, NATIVE))];
     await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();
     const start = await control.stats();

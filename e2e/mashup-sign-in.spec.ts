@@ -3,9 +3,14 @@ import { EMULATOR, emulatorControl } from './support/emulator.js';
 import { captureTokens, dumpBrowserStorage } from './support/tokens.js';
 
 const MASHUP = 'http://localhost:5174/';
+/**
+ * The mashup on the emulator's native client, `demo-native`, which gets refresh tokens (the page
+ * keeps `?client=` for the tab); `demo-spa`, its default, is a single-page app and gets none.
+ */
+const NATIVE_MASHUP = `${MASHUP}?client=demo-native`;
 
-async function signIn(page: Page, user = /Ada Lovelace/): Promise<void> {
-  await page.goto(MASHUP);
+async function signIn(page: Page, user = /Ada Lovelace/, url = MASHUP): Promise<void> {
+  await page.goto(url);
   await page.getByRole('button', { name: 'Sign in with Qlik Cloud' }).click();
   await page.waitForURL((url) => url.origin === EMULATOR);
   await page.getByLabel(user).check();
@@ -22,7 +27,11 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
   test('signs in through the login page and shows the user and the token expiry', async ({
     page,
   }) => {
+    const tokens = captureTokens(page);
     await signIn(page);
+    // demo-spa is a single-page app: the tenant issued it no refresh token.
+    expect(tokens.access.length).toBeGreaterThan(0);
+    expect(tokens.refresh).toEqual([]);
     await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
     await expect(page.locator('#expires')).toBeVisible();
     // code and state left the address bar
@@ -53,7 +62,7 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
     request,
   }) => {
     const tokens = captureTokens(page);
-    await signIn(page);
+    await signIn(page, undefined, NATIVE_MASHUP);
     expect(tokens.refresh).toHaveLength(1);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedOut');
@@ -69,7 +78,7 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
       form: {
         grant_type: 'refresh_token',
         refresh_token: tokens.refresh[0]!,
-        client_id: 'demo-spa',
+        client_id: 'demo-native',
       },
     });
     expect(refused.status()).toBe(401);
@@ -99,7 +108,8 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
     page,
   }) => {
     const tokens = captureTokens(page);
-    await signIn(page);
+    // On demo-native, so that there is a refresh token to look for too.
+    await signIn(page, undefined, NATIVE_MASHUP);
     await expect(page.locator('#user-name')).toHaveText('Ada Lovelace');
     expect(tokens.access.length).toBeGreaterThan(0);
     expect(tokens.refresh.length).toBeGreaterThan(0);

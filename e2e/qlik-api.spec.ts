@@ -46,10 +46,19 @@ async function openHarness(page: Page, query = ''): Promise<void> {
   await expect(page.locator('#status')).not.toHaveAttribute('data-status', 'loading');
 }
 
-/** Ada signs in on the harness (the emulator approves at once), which then loads with `query`. */
-async function signIn(page: Page, control: Control, query = ''): Promise<void> {
+/**
+ * The query that puts a tab on `demo-native`, the emulator's client that gets refresh tokens (the
+ * page keeps it for the tab); `demo-spa`, the default, is a single-page app and gets none.
+ */
+const NATIVE = '?client=demo-native';
+
+/**
+ * Ada signs in on the harness (the emulator approves at once) on the client `start` chooses,
+ * and the harness then loads with `query`.
+ */
+async function signIn(page: Page, control: Control, query = '', start = ''): Promise<void> {
   await control.configure({ autoApprove: true });
-  await openHarness(page);
+  await openHarness(page, start);
   await page.evaluate(
     () => void window.qlikApiHarness.auth.signIn({ loginHint: 'ada@example.com' }),
   );
@@ -109,9 +118,10 @@ test.describe('@qlik/api on qlikApiAuthModule, in Chromium against the emulator'
     const control = emulatorControl(request);
     await control.configure({ accessTokenTtlSeconds: 6 });
     // No background refresh: the token really expires, and @qlik/api's next call renews it.
-    await signIn(page, control, '?autoRefresh=0');
+    // On demo-native: the tabs renew by refreshing, which a single-page app cannot do.
+    await signIn(page, control, '?autoRefresh=0', NATIVE);
     const other = await context.newPage();
-    await openHarness(other, '?autoRefresh=0');
+    await openHarness(other, `${NATIVE}&autoRefresh=0`);
     await expect(other.locator('#status')).toHaveAttribute('data-status', 'signedIn');
     for (const tab of [page, other]) {
       expect(await tab.evaluate(() => window.qlikApiHarness.getMyUser())).toMatchObject({
@@ -150,7 +160,8 @@ test.describe('@qlik/api on qlikApiAuthModule, in Chromium against the emulator'
     request,
   }) => {
     const control = emulatorControl(request);
-    await signIn(page, control);
+    // On demo-native: the revocation is found out by a refused refresh.
+    await signIn(page, control, '', NATIVE);
     expect(await page.evaluate(() => window.qlikApiHarness.getMyUser())).toMatchObject({
       ok: true,
     });

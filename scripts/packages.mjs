@@ -502,6 +502,27 @@ async function examples() {
     writeFileSync(join(dir, name), `${code}\n${module}`);
     sources.set(name, source);
   });
+  // @qlik/embed-react 2.4.0's declarations import types from @qlik/embed-runtime ^1.5 (a
+  // devDependency of Qlik's, not on the registry: 1.2.5 is its latest there, and it brings
+  // @qlik/api 1.x, whose globals clash with @qlik/api 2's). An app type-checks them with
+  // skipLibCheck, which these examples do not use; so the modules it names are declared here,
+  // loosely, to check our code, not Qlik's.
+  writeFileSync(
+    join(dir, 'qlik-embed-runtime.d.ts'),
+    `declare module '@qlik/embed-runtime/auth' {
+  export type HostConfig = object;
+}
+declare module '@qlik/embed-runtime/embed' {
+  export type QlikEmbedStandardProps = { appId?: string; objectId?: string; id?: string };
+  export type QlikEmbedUIProps<UI> = { ui?: UI } & Record<string, unknown>;
+  export type QlikEmbedRefApi<UI> = { ui?: UI };
+}
+interface QlikEmbedUIs {
+  'analytics/chart': object;
+  'analytics/sheet': object;
+}
+`,
+  );
   writeJson(join(dir, 'tsconfig.json'), {
     compilerOptions: {
       target: 'ES2022',

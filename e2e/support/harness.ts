@@ -42,13 +42,34 @@ export type Control = ReturnType<typeof emulatorControl>;
 export interface HarnessQuery {
   autoRefresh?: boolean;
   leeway?: number;
+  /**
+   * The OAuth client of the tab (kept by the page for the tab, through the sign-in round trip
+   * and reloads): `demo-native` for the tests of refreshing, since `demo-spa`, a single-page
+   * app, gets no refresh token. Default: the page's, `demo-spa`.
+   */
+  client?: string;
+  /** Its scopes, space separated. Default: the page's, `user_default offline_access`. */
+  scopes?: string;
 }
+
+/** The emulator's default client that gets refresh tokens: a public native client. */
+export const NATIVE: HarnessQuery = { client: 'demo-native' };
 
 export function harnessUrl(query: HarnessQuery = {}): string {
   const url = new URL(HARNESS);
   if (query.autoRefresh !== undefined)
     url.searchParams.set('autoRefresh', query.autoRefresh ? '1' : '0');
   if (query.leeway !== undefined) url.searchParams.set('leeway', String(query.leeway));
+  if (query.client !== undefined) url.searchParams.set('client', query.client);
+  if (query.scopes !== undefined) url.searchParams.set('scopes', query.scopes);
+  return url.href;
+}
+
+/** The mashup page on the tab's client: `query.client` and `query.scopes` only. */
+export function mashupUrl(query: HarnessQuery = {}): string {
+  const url = new URL(MASHUP);
+  if (query.client !== undefined) url.searchParams.set('client', query.client);
+  if (query.scopes !== undefined) url.searchParams.set('scopes', query.scopes);
   return url.href;
 }
 
@@ -68,7 +89,8 @@ export async function signInOnHarness(
   query: HarnessQuery = {},
 ): Promise<void> {
   await control.configure({ autoApprove: true });
-  await openHarness(page);
+  // The client is chosen before the sign-in: the tab keeps it through the round trip.
+  await openHarness(page, { client: query.client, scopes: query.scopes });
   expect(await status(page)).toBe('signedOut');
   // signIn navigates away: start it without awaiting inside the page. The status element only
   // says signedIn once the round trip (authorize, redirect back, code exchange) is done.

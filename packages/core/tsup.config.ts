@@ -3,8 +3,13 @@ import { libraryConfig } from '../../scripts/tsup-library.mjs';
 
 export default defineConfig(
   libraryConfig({
-    // `qlik-api`: the auth module for @qlik/api (an optional peer), kept out of the main entry.
-    entry: { index: 'src/index.ts', 'qlik-api': 'src/qlik-api.ts' },
+    // `qlik-api`: the auth module for @qlik/api (an optional peer), and `qlik-embed`: the host
+    // config for qlik-embed; both kept out of the main entry.
+    entry: {
+      index: 'src/index.ts',
+      'qlik-api': 'src/qlik-api.ts',
+      'qlik-embed': 'src/qlik-embed.ts',
+    },
     extra: [
       {
         // For pages without a bundler: one file with oauth4webapi and idb-keyval inlined, as an

@@ -8,10 +8,21 @@ import { defineProject } from 'vitest/config';
 export const coreSource = fileURLToPath(new URL('../core/src/index.ts', import.meta.url));
 /** The test kit's source, for the same reason; it brings the emulator's tenant. */
 export const testingSource = fileURLToPath(new URL('../testing/src/index.ts', import.meta.url));
+/** The core's qlik-embed entry, from source too. */
+export const coreQlikEmbedSource = fileURLToPath(
+  new URL('../core/src/qlik-embed.ts', import.meta.url),
+);
 
 // React 19 (the devDependency). vitest.react18.config.ts runs the same tests on React 18.
 export default defineProject({
-  resolve: { alias: { '@qlik-auth/core': coreSource, '@qlik-auth/testing': testingSource } },
+  resolve: {
+    alias: [
+      // The subpath first: the core's alias would otherwise take it for a path under index.ts.
+      { find: /^@qlik-auth\/core\/qlik-embed$/, replacement: coreQlikEmbedSource },
+      { find: /^@qlik-auth\/core$/, replacement: coreSource },
+      { find: /^@qlik-auth\/testing$/, replacement: testingSource },
+    ],
+  },
   test: {
     name: 'react',
     environment: 'happy-dom',

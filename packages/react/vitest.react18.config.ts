@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { defineProject } from 'vitest/config';
-import { coreSource, testingSource } from './vitest.config.js';
+import { coreQlikEmbedSource, coreSource, testingSource } from './vitest.config.js';
 
 // React 18.3 and its react-dom, installed together by the react18-env fixture package
 // (test/react18), so that react-dom 18 gets React 18 as its peer, not the React 19 beside it.
@@ -20,7 +20,8 @@ const testingLibrary = join(
 export default defineProject({
   resolve: {
     alias: [
-      { find: '@qlik-auth/core', replacement: coreSource },
+      { find: /^@qlik-auth\/core\/qlik-embed$/, replacement: coreQlikEmbedSource },
+      { find: /^@qlik-auth\/core$/, replacement: coreSource },
       { find: '@qlik-auth/testing', replacement: testingSource },
       { find: /^@testing-library\/react$/, replacement: testingLibrary },
       { find: /^react(?=$|\/)/, replacement: react18 },

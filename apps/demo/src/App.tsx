@@ -4,6 +4,7 @@ import { EnginePanel } from './components/EnginePanel.js';
 import { ErrorsPanel } from './components/ErrorsPanel.js';
 import { Header } from './components/Header.js';
 import { Landing } from './components/Landing.js';
+import { QlikEmbedCard } from './components/QlikEmbedCard.js';
 import { SessionCard } from './components/SessionCard.js';
 import { TokensCard } from './components/TokensCard.js';
 import { go, useAppRoute } from './route.js';
@@ -22,6 +23,7 @@ function Dashboard({ appId }: { appId: string | null }) {
       <SessionCard />
       <TokensCard />
       <AppsCard openAppId={appId} onOpen={(id) => go(`/?app=${encodeURIComponent(id)}`)} />
+      <QlikEmbedCard />
       {appId ? <EnginePanel appId={appId} onClose={() => go('/')} /> : null}
     </div>
   );
@@ -69,7 +71,8 @@ export function App() {
       </main>
       <footer className="footer">
         <span>
-          Built with <code>@qlik-auth/react</code>, <code>@qlik/api</code> and Vite.
+          Built with <code>@qlik-auth/react</code>, <code>@qlik/api</code>,{' '}
+          <code>@qlik/embed-react</code> and Vite.
         </span>
         <span className="muted">
           No token is ever stored in localStorage, sessionStorage or cookies.

@@ -1,9 +1,11 @@
 // A page for the end-to-end suite only: the same core instance the mashup makes, exposed on
 // `window` so Playwright can drive many concurrent calls in many tabs. Not part of the mashup.
 //
-// Query parameters configure the instance for a test (the real page takes none):
+// Query parameters configure the instance for a test:
 //   autoRefresh=0|1   refresh ahead of expiry in the background (default: the core's, on)
 //   leeway=<seconds>  leewaySeconds (default: the core's, 60)
+//   client=<id>       the OAuth client, e.g. demo-native (one that gets refresh tokens), and
+//   scopes=<a b>      its scopes: both kept for the tab, as on the mashup page (src/config.ts)
 import { createQlikAuth, QlikAuthError, type QlikAuthOptions } from '@qlik-auth/core';
 import { config } from './config.js';
 

@@ -2,6 +2,7 @@
 import { createQlikAuth, QlikAuthError, signInWithPopup, type AuthState } from '@qlik-auth/core';
 import { createAppList } from './apps.js';
 import { config } from './config.js';
+import { showQlikEmbed } from './qlik-embed.js';
 
 const auth = createQlikAuth(config);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -73,6 +74,7 @@ function render(state: AuthState): void {
     : state.refreshing
       ? 'refreshing'
       : '';
+  $('embed-card').hidden = state.status !== 'signedIn';
   if (state.status === 'signedIn') {
     void loadUser();
     void apps.load();
@@ -106,6 +108,11 @@ $('sign-in').addEventListener('click', () => {
 $('sign-in-popup').addEventListener('click', () => {
   showError(undefined);
   signInWithPopup(auth).catch(showError);
+});
+// On demand: the chart opens an engine socket of its own.
+$('embed-show').addEventListener('click', () => {
+  $('embed-show').hidden = true;
+  showQlikEmbed(auth, $('embed'));
 });
 $('sign-out').addEventListener('click', () => {
   showError(undefined);

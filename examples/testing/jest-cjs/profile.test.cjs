@@ -11,7 +11,11 @@ function Profile() {
 }
 
 test('shows the signed-in user’s name, then the signed-out state', async () => {
-  const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+  // A native client: its refresh token is what the tenant refuses once the session has ended.
+  const tenant = createTestTenant({
+    appType: 'native',
+    users: [{ id: 'ada', name: 'Ada Lovelace' }],
+  });
   const auth = await tenant.signIn('ada');
   render(h(QlikAuthProvider, { auth }, h(Profile)));
   expect(await screen.findByText('Signed in as Ada Lovelace')).toBeTruthy();

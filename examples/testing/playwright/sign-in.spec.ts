@@ -16,7 +16,7 @@ async function startSignIn(page: Page) {
     client_id: APP.clientId,
     response_type: 'code',
     redirect_uri: `${APP.origin}/callback`,
-    scope: 'user_default offline_access',
+    scope: 'user_default',
     state: 'state-1',
     // RFC 7636 appendix B's example challenge.
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',

@@ -14,7 +14,8 @@ it('a dropped connection is an error to retry, not a sign-out', async () => {
 });
 
 it('an expired access token is refreshed behind the scenes', async () => {
-  const tenant = createTestTenant();
+  // A native client gets a refresh token; a single-page app (the default) never does.
+  const tenant = createTestTenant({ appType: 'native' });
   const auth = await tenant.signIn('ada');
   tenant.expireAccessTokens('ada');
   // The API answers 401; the client refreshes and sends the request again.
@@ -24,7 +25,7 @@ it('an expired access token is refreshed behind the scenes', async () => {
 });
 
 it('a refresh the tenant refuses ends the session', async () => {
-  const tenant = createTestTenant({ accessTokenTtlSeconds: 300 });
+  const tenant = createTestTenant({ appType: 'native', accessTokenTtlSeconds: 300 });
   const auth = await tenant.signIn('ada');
   tenant.addFault({
     path: '/oauth/token',

@@ -27,7 +27,11 @@ it('shows the signed-in user’s name', async () => {
 });
 
 it('shows the signed-out state once the session expires', async () => {
-  const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
+  // A native client: its refresh token is what the tenant refuses once the session has ended.
+  const tenant = createTestTenant({
+    appType: 'native',
+    users: [{ id: 'ada', name: 'Ada Lovelace' }],
+  });
   const auth = await tenant.signIn('ada');
   render(
     <QlikAuthProvider auth={auth}>

@@ -506,6 +506,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   const instance: QlikAuth & { internals(): TokenStoreInternals } = {
+    origin,
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,

@@ -18,14 +18,9 @@
  * const { data: me } = await users.getMyUser();
  * @packageDocumentation
  */
-import type {
-  AuthModule,
-  AuthenticationErrorAction,
-  HandleAuthenticationErrorProps,
-  RestCallAuthParams,
-  WebResourceAuthParams,
-  WebSocketAuthParams,
-} from '@qlik/api/auth';
+import type { AuthModule } from '@qlik/api/auth';
+import { authModuleFor } from './auth-module.js';
+import { silentRenewal } from './token-refusal.js';
 import type { QlikAuth } from './types.js';
 
 declare global {
@@ -40,23 +35,6 @@ declare global {
 }
 
 /**
- * How long after a refresh forced by a 401 another 401 is taken for a request that was already
- * under way with the old token (a burst of calls made with it), and is retried with the new one
- * instead of refreshing again. @qlik/api does not say which token a rejected request carried;
- * the requests of one burst fail within moments of each other, and a token refused again after
- * this long is refused for a new reason, worth a new refresh.
- */
-const SAME_BURST_MS = 10_000;
-
-/**
- * True in Node (and runtimes compatible with it), where @qlik/api opens the engine socket with
- * the `ws` package, which can send headers; a browser WebSocket cannot. The same test as
- * @qlik/api's own, so both sides agree on which socket is opened.
- */
-const inNode = () =>
-  !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
-
-/**
  * An `@qlik/api` auth module backed by `auth`: register it under an auth type of your choice
  * (`'qlik-auth'` is typed for you) and point a host config at the same tenant.
  *
@@ -67,7 +45,9 @@ const inNode = () =>
  * - Web resource URLs (thumbnails, images) get the cached `webresource` purpose token.
  * - When the tenant answers 401, the call is retried once with a newer token: the one in hand if
  *   the session was renewed since the request went out, else one from a forced refresh
- *   (`forceRefresh`) that the calls of one burst share. When the refresh is refused for good, the
+ *   (`forceRefresh`) that the calls of one burst share; the purpose tokens in hand are exchanged
+ *   anew at their next use (a browser hides why an engine socket was refused, so a dead websocket
+ *   token would never be reported). When the refresh is refused for good, the
  *   call rejects with the core's `QlikAuthError` (`session_expired`), the session ends in
  *   every tab, and later calls reject at once with `not_signed_in`, sending nothing: the module
  *   never navigates, so the app's own sign-in (its `signedOut` state) takes over, with no
@@ -81,52 +61,5 @@ const inNode = () =>
  * @see [RFC 8693 section 2.1](https://www.rfc-editor.org/rfc/rfc8693.html#section-2.1)
  */
 export function qlikApiAuthModule(auth: QlikAuth): AuthModule {
-  /** The last refresh this module forced, and when it ended. */
-  let forced: { token: string; at: number } | undefined;
-  /** The newest access token handed to @qlik/api: every request it sent carried this or an older one. */
-  let handedOut: string | undefined;
-
-  const bearer = async () => {
-    handedOut = await auth.getToken();
-    return { Authorization: `Bearer ${handedOut}` };
-  };
-
-  async function getRestCallAuthParams(): Promise<RestCallAuthParams> {
-    return { headers: await bearer(), queryParams: {}, credentials: 'omit' };
-  }
-
-  async function getWebSocketAuthParams(): Promise<WebSocketAuthParams> {
-    if (inNode()) return { headers: await bearer() };
-    return { queryParams: { accessToken: await auth.getToken({ purpose: 'websocket' }) } };
-  }
-
-  async function getWebResourceAuthParams(): Promise<WebResourceAuthParams> {
-    return { queryParams: { accessToken: await auth.getToken({ purpose: 'webresource' }) } };
-  }
-
-  async function handleAuthenticationError({
-    status,
-    canRetry,
-  }: HandleAuthenticationErrorProps): Promise<AuthenticationErrorAction> {
-    // A retry refused again: a new token did not help, and another would not either. @qlik/api
-    // then rejects with the tenant's answer.
-    if (status !== 401 || !canRetry) return {};
-    // Rejects with the core's typed error when there is no session (anymore).
-    const current = await auth.getToken();
-    // Renewed since the refused request went out (by the schedule, another call or another tab):
-    // the retry carries the new token, and no refresh is needed.
-    if (current !== handedOut) return { retry: true };
-    if (forced?.token === current && Date.now() - forced.at < SAME_BURST_MS) return { retry: true };
-    // A refused refresh rejects here, with `session_expired`, and so does the call.
-    const token = await auth.getToken({ forceRefresh: true });
-    forced = { token, at: Date.now() };
-    return { retry: true };
-  }
-
-  return {
-    getRestCallAuthParams,
-    getWebSocketAuthParams,
-    getWebResourceAuthParams,
-    handleAuthenticationError,
-  };
+  return authModuleFor(auth, silentRenewal);
 }

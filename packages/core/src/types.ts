@@ -39,6 +39,11 @@ export interface GetTokenOptions {
 
 /** One client of one tenant: a store of the session state plus the operations on it. */
 export interface QlikAuth {
+  /**
+   * The tenant's origin (`https://tenant.eu.qlikcloud.com`, `http://localhost:8787`): the only
+   * place this instance sends its tokens, for clients configured by host (qlik-embed, @qlik/api).
+   */
+  readonly origin: string;
   /** Calls `listener` after every state change; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
   /** The current state; the same object until something in it changes. */

@@ -22,7 +22,10 @@ async function elapse(ms: number, step = 1000) {
 describe('sessionEnding', () => {
   it('counts the last minutes of a session only the user can renew down, second by second', async () => {
     fakeTime();
-    const { auth, signIn } = setup({ tenant: { refreshTokens: false }, auth: { now: () => Date.now() } });
+    const { auth, signIn } = setup({
+      tenant: { appType: 'spa', refreshTokens: false },
+      auth: { now: () => Date.now() },
+    });
     await signIn(auth);
     const store = sessionEnding(auth);
     const seen: SessionEndingState[] = [];
@@ -52,7 +55,10 @@ describe('sessionEnding', () => {
 
   it('is one store per instance, and its timer stops with its last listener', async () => {
     fakeTime();
-    const { auth, signIn } = setup({ tenant: { refreshTokens: false }, auth: { now: () => Date.now() } });
+    const { auth, signIn } = setup({
+      tenant: { appType: 'spa', refreshTokens: false },
+      auth: { now: () => Date.now() },
+    });
     await signIn(auth);
     expect(sessionEnding(auth)).toBe(sessionEnding(auth));
     await elapse(HOUR - 4 * MINUTE, MINUTE);

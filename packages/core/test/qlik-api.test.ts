@@ -8,7 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQlikAuth, QlikAuthError, type QlikAuth } from '../src/index.js';
 import { qlikApiAuthModule } from '../src/qlik-api.js';
 
-const CLIENT_ID = 'demo-spa';
+// The default config's native client: what is tested here is refreshing behind @qlik/api, which
+// takes a refresh token, and Qlik Cloud gives none to a single-page app (demo-spa).
+/** The emulator's native client (refresh tokens) and its single-page-app client (none). */
+const CLIENT_ID = 'demo-native';
+const SPA_CLIENT_ID = 'demo-spa';
 const REDIRECT_URI = 'http://localhost:5173/callback';
 const HOUR = 3600_000;
 
@@ -53,15 +57,16 @@ const refreshGrants = async () =>
  * once), and a host config of @qlik/api that uses it through a module registered under a name
  * of this test's own (@qlik/api's registry is global).
  */
-async function signedIn(
+async function signedIn({
+  clientId = CLIENT_ID,
   scopes = ['user_default', 'offline_access'],
-): Promise<{ auth: QlikAuth; hostConfig: HostConfig; followRedirect(): Promise<void> }> {
+} = {}): Promise<{ auth: QlikAuth; hostConfig: HostConfig; followRedirect(): Promise<void> }> {
   let navigatedTo = '';
   /** The browser's login session at the tenant, which a `prompt=none` request relies on. */
   let cookie = '';
   const auth = createQlikAuth({
     host: emulator.url,
-    clientId: CLIENT_ID,
+    clientId,
     redirectUri: REDIRECT_URI,
     scopes,
     storage: 'memory',
@@ -243,7 +248,10 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
 
   describe('on a session without a refresh token (a single-page-app client)', () => {
     it('rejects a burst refused with 401 typed, once each, and sends nothing more', async () => {
-      const { auth, hostConfig } = await signedIn(['user_default']);
+      const { auth, hostConfig } = await signedIn({
+        clientId: SPA_CLIENT_ID,
+        scopes: ['user_default'],
+      });
       await control('POST', '/users/user-ada/expire');
       const calls = await Promise.allSettled(
         [1, 2, 3].map(() => users.getMyUser({ hostConfig, noCache: true })),
@@ -273,8 +281,13 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
     });
 
     it('resumes after a re-authorization, with the same host config and no reload', async () => {
-      const { auth, hostConfig, followRedirect } = await signedIn(['user_default']);
-      clock.time += HOUR;
+      const { auth, hostConfig, followRedirect } = await signedIn({
+        clientId: SPA_CLIENT_ID,
+        scopes: ['user_default'],
+      });
+      // Minutes on: the tenant's login session lives (30 idle minutes), and the session ended
+      // after it began (one that ends as it begins is not re-authorized).
+      clock.time += 2 * 60_000;
       await control('POST', '/users/user-ada/expire');
       await rejectionOf(users.getMyUser({ hostConfig, noCache: true }));
       await auth.reauthorize();

@@ -12,7 +12,14 @@ import { eventually, installWebLocks, rejectionOf, setup, settled, tick } from '
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const HOUR = 3600_000;
 const MINUTE = 60_000;
-const spa = { tenant: { refreshTokens: false } } as const;
+const spa = { tenant: { appType: 'spa', refreshTokens: false } } as const;
+/**
+ * A user who keeps working at the tenant: its login session, which ends after 30 idle minutes by
+ * default (as Qlik Cloud's), lives as long as it may, through the hour these tests move ahead.
+ */
+const activeUser = {
+  tenant: { ...spa.tenant, sessionInactivityTimeoutMinutes: 1440 },
+} as const;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -167,9 +174,9 @@ describe('reauthorize(): re-authorization by redirect', () => {
     expect(tenant.grants('refresh_token')).toHaveLength(0);
   });
 
-  it('renews a session that has ended', async () => {
+  it('renews a session that has ended, while the login session at the tenant lives', async () => {
     fakeTimers();
-    const { auth, signIn, navigations, tenant, clock } = setup(spa);
+    const { auth, signIn, navigations, tenant, clock } = setup(activeUser);
     await signIn(auth);
     await elapse(clock, HOUR, MINUTE);
     await eventually(() => auth.getSnapshot().status === 'signedOut');
@@ -187,7 +194,7 @@ describe('reauthorize(): re-authorization by redirect', () => {
     await auth.getToken({ forceRefresh: true }).catch(() => {});
     history.replaceState(null, '', '/reports');
     await auth.reauthorize({ appState: 'kept' });
-    tenant.forgetLogin();
+    tenant.emulator.endLoginSessions(ALICE.id);
     const refused = await tenant.authorize(navigations.at(-1)!);
     expect(query(refused).get('error')).toBe('login_required');
     history.replaceState(null, '', refused);
@@ -213,12 +220,26 @@ describe('reauthorize(): re-authorization by redirect', () => {
     await signIn(auth);
     history.replaceState(null, '', '/reports');
     await auth.reauthorize({ appState: 'kept' });
-    tenant.forgetLogin();
+    tenant.emulator.endLoginSessions(ALICE.id);
     history.replaceState(null, '', await tenant.authorize(navigations.at(-1)!));
     await auth.handleRedirectCallback();
     history.replaceState(null, '', await tenant.authorize(navigations.at(-1)!));
     expect(await auth.handleRedirectCallback()).toEqual({ returnTo: '/reports', appState: 'kept' });
     expect(auth.getSnapshot().status).toBe('signedIn');
+  });
+
+  it('finds no login session after 30 idle minutes at the tenant: on to the login page', async () => {
+    fakeTimers();
+    const { auth, signIn, navigations, tenant, clock } = setup(spa);
+    await signIn(auth);
+    await elapse(clock, 31 * MINUTE, MINUTE);
+    await auth.reauthorize();
+    const back = await tenant.authorize(navigations.at(-1)!);
+    expect(query(back).get('error')).toBe('login_required');
+    history.replaceState(null, '', back);
+    await auth.handleRedirectCallback();
+    expect(query(navigations.at(-1)).get('prompt')).toBeNull();
+    expect(navigations).toHaveLength(3);
   });
 
   it('one tab re-authorizes for all: the others wait for its session instead of leaving', async () => {
@@ -313,7 +334,7 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
 
   it('renews ahead of expiry with prompt=none, early enough to announce the end in full', async () => {
     fakeTimers();
-    const context = setup(spa);
+    const context = setup(activeUser);
     const { calls, renewal } = frame(context.tenant);
     const auth = context.create({ renewal });
     await context.signIn(auth);
@@ -338,7 +359,7 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
     const { calls, renewal } = frame(context.tenant);
     const auth = context.create({ renewal });
     await context.signIn(auth);
-    context.tenant.forgetLogin();
+    context.tenant.emulator.endLoginSessions(ALICE.id);
     await elapse(context.clock, HOUR - 6 * MINUTE + 1000, MINUTE / 4);
     await eventually(() => auth.getSnapshot().renewable === false);
     expect(auth.getSnapshot().status).toBe('signedIn');
@@ -369,7 +390,7 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
 
   it('retries a frame that timed out, with backoff', async () => {
     fakeTimers();
-    const context = setup({ ...spa, auth: { random: () => 0.5 } });
+    const context = setup({ ...activeUser, auth: { random: () => 0.5 } });
     let failures = 1;
     const renewal = vi.fn(async (url: string) => {
       if (failures-- > 0) throw new QlikAuthError('timeout', 'slow', { retryable: true });
@@ -389,7 +410,7 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
 
   it('renews once for all tabs', async () => {
     installWebLocks();
-    const context = setup({ ...spa, auth: { autoRefresh: false } });
+    const context = setup({ ...activeUser, auth: { autoRefresh: false } });
     const { calls, renewal } = frame(context.tenant);
     const first = context.create({ renewal });
     await context.signIn(first);
@@ -409,7 +430,7 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
     const first = await auth.getToken();
     const forced = await auth.getToken({ forceRefresh: true });
     expect(forced).not.toBe(first);
-    context.tenant.forgetLogin();
+    context.tenant.emulator.endLoginSessions(ALICE.id);
     const error = await rejectionOf(auth.getToken({ forceRefresh: true }));
     expect(error.code).toBe('login_required');
     expect(auth.getSnapshot()).toMatchObject({

@@ -41,6 +41,14 @@ describe('signIn', () => {
     expect(tokenRequest!.params.client_id).toBe(tenant.clientId);
   });
 
+  it('signs a single-page-app client in without a refresh token: the tenant grants no offline_access', async () => {
+    const { auth, tenant, signIn } = setup({ tenant: { appType: 'spa' } });
+    await signIn(auth);
+    expect(tenant.clientId).toBe('spa-client');
+    expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', scopes: ['user_default'] });
+    expect(tenant.refreshTokens.size).toBe(0);
+  });
+
   it('uses a fresh state and verifier for every sign-in', async () => {
     const { auth, navigations } = setup();
     await auth.signIn();

@@ -43,39 +43,15 @@ export interface TenantOptions extends Partial<RuntimeSettings> {
   /** Default `https://localhost:8787`: a loopback origin (the tenant answers for no other). */
   origin?: string;
   redirectUri: string;
+  /**
+   * The type of the client the test signs in with. Default `native`: most of these tests are of
+   * refreshing, which needs a refresh token, and Qlik Cloud gives one to native and web clients
+   * only, never to a single-page app (`spa`, which the tenant also registers).
+   */
+  appType?: 'spa' | 'native';
 }
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-
-/**
- * Runs `task` with the `Request` and `Response` of a browser talking to a server: the tenant
- * reads requests and builds its answers with the globals, which in the tests are happy-dom's,
- * made for a page: they drop `Cookie` and `Set-Cookie` (a page may neither set nor see them). On
- * the wire the browser sends and keeps them, and with them the tenant's login session.
- */
-async function withCookies<T>(task: () => Promise<T>): Promise<T> {
-  const { Request: PageRequest, Response: PageResponse } = globalThis;
-  globalThis.Request = class extends PageRequest {
-    constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(input, init);
-      const cookie = new Headers(init?.headers).get('cookie');
-      if (cookie) this.headers.set('cookie', cookie);
-    }
-  };
-  globalThis.Response = class extends PageResponse {
-    constructor(body?: BodyInit | null, init?: ResponseInit) {
-      super(body, init);
-      for (const cookie of new Headers(init?.headers).getSetCookie()) {
-        this.headers.append('set-cookie', cookie);
-      }
-    }
-  };
-  try {
-    return await task();
-  } finally {
-    Object.assign(globalThis, { Request: PageRequest, Response: PageResponse });
-  }
-}
 
 /** A Qlik error body with its RFC 6749 name in `meta.error`, as the tenant's fault answer. */
 export function qlikError(status: number, error: string, detail: string): TenantFault {
@@ -103,8 +79,8 @@ export const ALICE = {
   email: 'alice@example.com',
 };
 
-/** The one client of the tests' tenant. */
-export const CLIENT_ID = 'spa-client';
+/** The clients of the tests' tenant, one of each public type, both for the test's redirect URI. */
+export const CLIENT_IDS = { spa: 'spa-client', native: 'native-client' } as const;
 
 /**
  * One emulated tenant per test file, reset for each test: making a tenant's ES256 signing key
@@ -124,6 +100,7 @@ const OTHERS = [
 function resetTenant({
   now,
   redirectUri,
+  appType: _appType,
   origin: _origin,
   clockOffsetMs = 0,
   opaqueTokens: _opaque,
@@ -134,7 +111,10 @@ function resetTenant({
   shared ??= createTenant(
     {
       autoApprove: true,
-      clients: [{ clientId: CLIENT_ID, appType: 'spa', redirectUris: [redirectUri] }],
+      clients: [
+        { clientId: CLIENT_IDS.spa, appType: 'spa', redirectUris: [redirectUri] },
+        { clientId: CLIENT_IDS.native, appType: 'native', redirectUris: [redirectUri] },
+      ],
       users: [{ ...ALICE }, ...OTHERS],
       apps: [{ id: 'app-1', name: 'Sales' }],
     },
@@ -152,7 +132,7 @@ function resetTenant({
  */
 export function createRecordedTenant(options: TenantOptions) {
   const origin = options.origin ?? 'https://localhost:8787';
-  const clientId = CLIENT_ID;
+  const clientId = CLIENT_IDS[options.appType ?? 'native'];
   const tenant = resetTenant(options);
   const requests: RecordedRequest[] = [];
   const edge = new Map<string, Fault[]>();
@@ -275,37 +255,35 @@ export function createRecordedTenant(options: TenantOptions) {
      * The browser at the tenant's authorization endpoint: the tenant signs Alice in (or, with
      * `deny`, its login page is denied) and redirects back; returns that URL.
      */
-    authorize: (
+    async authorize(
       authorizeUrl: string,
       { deny = false, subject }: { deny?: boolean; subject?: string } = {},
-    ) =>
-      withCookies(async () => {
-        if (deny) tenant.configure({ autoApprove: false });
-        try {
-          const url = new URL(authorizeUrl);
-          // Another user than Alice: the tenant finds users by subject in login_hint.
-          if (subject) url.searchParams.set('login_hint', subject);
-          const browser = (init: RequestInit = {}) => ({
-            ...init,
-            redirect: 'manual' as const,
-            ...(loginCookie && { headers: { cookie: loginCookie } }),
-          });
-          const first = await tenant.fetch(url, browser());
-          loginCookie = first.headers.get('set-cookie')?.split(';')[0] ?? loginCookie;
-          if (!deny) return first.headers.get('location')!;
-          const transaction = /name="transaction" value="([^"]+)"/.exec(await first.text())![1]!;
-          const denied = await tenant.fetch(
-            `${origin}/oauth/authorize/login`,
-            browser({ method: 'POST', body: new URLSearchParams({ transaction, action: 'deny' }) }),
-          );
-          return denied.headers.get('location')!;
-        } finally {
-          tenant.configure({ autoApprove: true });
-        }
-      }),
-    /** The browser forgets its cookie at the tenant: its login session is gone for `prompt=none`. */
-    forgetLogin() {
-      loginCookie = undefined;
+    ) {
+      if (deny) tenant.configure({ autoApprove: false });
+      /** The browser's request to the tenant: with its cookie there, the login session. */
+      const browser = async (url: string | URL, init: RequestInit = {}) => {
+        const request = new Request(url, { ...init, redirect: 'manual' });
+        // Set on the made Request: happy-dom's, a page's, drops a Cookie given to its constructor.
+        if (loginCookie) request.headers.set('cookie', loginCookie);
+        const response = await tenant.fetch(request);
+        loginCookie = response.headers.getSetCookie()[0]?.split(';')[0] ?? loginCookie;
+        return response;
+      };
+      try {
+        const url = new URL(authorizeUrl);
+        // Another user than Alice: the tenant finds users by subject in login_hint.
+        if (subject) url.searchParams.set('login_hint', subject);
+        const first = await browser(url);
+        if (!deny) return first.headers.get('location')!;
+        const transaction = /name="transaction" value="([^"]+)"/.exec(await first.text())![1]!;
+        const denied = await browser(`${origin}/oauth/authorize/login`, {
+          method: 'POST',
+          body: new URLSearchParams({ transaction, action: 'deny' }),
+        });
+        return denied.headers.get('location')!;
+      } finally {
+        tenant.configure({ autoApprove: true });
+      }
     },
     /** Revokes every grant on the server (an admin ends all sessions, a password change). */
     revokeAll() {

@@ -15,6 +15,8 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
 
   async function requireUserToken(c: Ctx) {
     const value = bearer(c);
+    const entry = c.get('entry');
+    if (value && entry) entry.credential = 'bearer';
     const record = value ? await tenant.verifyAccessToken(value, undefined) : undefined;
     if (!record)
       throw apiError(401, 'HTTP-401', 'Unauthorized', 'a valid Bearer access token is required');
@@ -24,7 +26,10 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
   return new Hono<Env>()
     .use('*', clientCors(shared, ['GET']))
     .get('/apps/:appId/media/thumbnail', async (c) => {
-      const value = c.req.query('accessToken') ?? bearer(c);
+      const query = c.req.query('accessToken');
+      const value = query ?? bearer(c);
+      const entry = c.get('entry');
+      if (value && entry) entry.credential = query !== undefined ? 'webresource' : 'bearer';
       // Only a webresource-purpose token opens a web resource.
       const record = value ? await tenant.verifyAccessToken(value, 'webresource') : undefined;
       if (!record)
@@ -57,7 +62,12 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
       await requireUserToken(c);
       const url = new URL(c.req.url);
       const type = url.searchParams.get('resourceType');
-      const apps = type === null || type === 'app' ? tenant.config.apps : [];
+      // `resourceId` narrows to the item of one resource, as on Qlik Cloud's items API
+      // (https://qlik.dev/apis/rest/items/#get-api-v1-items).
+      const resourceId = url.searchParams.get('resourceId');
+      const apps = (type === null || type === 'app' ? tenant.config.apps : []).filter(
+        (app) => resourceId === null || app.id === resourceId,
+      );
       const origin = issuerOf(c);
       return c.json({
         data: apps.map((app) => ({

@@ -1,14 +1,10 @@
 import { Hono } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { generateCookie, getCookie } from 'hono/cookie';
 import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
 import { methodNotAllowed, readParams, stringParam } from './http.js';
 import { loginPage, type LoginPageInput } from './login-page.js';
-import {
-  DEFAULT_CLIENT_SCOPES,
-  randomId,
-  type LoginSession,
-  type PendingAuthorization,
-} from './tenant.js';
+import { allowedScopes, grantableScopes } from './client-policy.js';
+import { randomId, type LoginSession, type PendingAuthorization } from './tenant.js';
 import type { Ctx, Env, Shared } from './context.js';
 
 const SESSION_COOKIE = 'qlik_emulator_session';
@@ -21,9 +17,9 @@ const PENDING_TTL_MS = 10 * 60 * 1000;
 export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
   const { tenant, issuerOf } = shared;
 
+  /** The browser's live login session at the tenant, if any (its use keeps it alive). */
   function sessionOf(c: Ctx): LoginSession | undefined {
-    const id = getCookie(c, SESSION_COOKIE);
-    return id ? tenant.sessions.get(id) : undefined;
+    return tenant.useLoginSession(getCookie(c, SESSION_COOKIE));
   }
 
   /** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
@@ -57,16 +53,20 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     return c.redirect(target.href, 302);
   }
 
-  /** A new sign-in at the tenant: the session and its cookie. */
+  /**
+   * A new sign-in at the tenant: the session and its cookie. `SameSite=Lax`: sent on top-level
+   * navigations from any site, and on every request from the same site, which includes an
+   * iframe of a loopback app on another port (localhost:5173 and localhost:8787 are one site).
+   */
   function startSession(c: Ctx, userId: string): LoginSession {
-    const session: LoginSession = {
-      id: randomId(24),
-      userId,
-      authTime: tenant.now(),
-      consented: new Set(),
-    };
-    tenant.sessions.set(session.id, session);
-    setCookie(c, SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'Lax' });
+    const session = tenant.startLoginSession(userId);
+    const cookie = generateCookie(SESSION_COOKIE, session.id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
+    c.header('set-cookie', cookie, { append: true });
+    c.set('sessionCookie', cookie);
     return session;
   }
 
@@ -132,8 +132,9 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     }
     const scope = query.get('scope')?.trim();
     if (!scope) return fail('invalid_request', 'scope is required');
-    const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
-    const requested = scope.split(/\s+/);
+    const allowed = allowedScopes(client);
+    // An spa asking for offline_access is not refused: the scope is left out (client-policy.ts).
+    const requested = grantableScopes(client, scope.split(/\s+/));
     const unknown = requested.filter((s) => !allowed.includes(s));
     if (unknown.length)
       return fail('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`);
@@ -160,8 +161,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       ...(loginHint ? { loginHint } : {}),
     };
 
-    let session = sessionOf(c);
-    if (session && !tenant.user(session.userId)) session = undefined;
+    const session = sessionOf(c);
     const fresh =
       session !== undefined &&
       (maxAge === undefined || tenant.now() - session.authTime <= maxAge * 1000);
@@ -252,6 +252,16 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
   }
 
   return new Hono<Env>()
+    .use('*', async (c, next) => {
+      await next();
+      // A Response made where Set-Cookie is a forbidden header (happy-dom, as a browser's
+      // service worker) drops it when constructed; added afterwards, it stays, so the login
+      // session works in such a test environment too.
+      const cookie = c.get('sessionCookie');
+      if (cookie && !c.res.headers.getSetCookie().includes(cookie)) {
+        c.res.headers.append('set-cookie', cookie);
+      }
+    })
     .get('/', authorize)
     .post('/login', login)
     .all('/', () => methodNotAllowed('GET'))

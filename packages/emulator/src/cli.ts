@@ -13,7 +13,9 @@ A local Qlik Cloud tenant for OAuth development and tests.
                         another address exposes the emulator to the network: only when asked
   --allowed-host <name> a host name to serve besides loopback ones (repeatable), e.g. a CI
                         service container's name; every other Host is refused with 421
-  --config <file>       JSON config: clients, users, apps, lifetimes, autoApprove
+  --config <file>       JSON config: clients (appType spa, native or web, token lifetimes),
+                        users, apps, session timeouts, allowFraming, autoApprove, test
+                        settings; a value Qlik Cloud would refuse stops the emulator (status 1)
   --no-controls         turn off the /__emulator/ control API
   --version             print the version
   --help                show this text`;

@@ -31,6 +31,8 @@ export interface Env {
   Variables: {
     /** The request log entry of this request (absent for control API requests). */
     entry?: RequestLogEntry;
+    /** The `Set-Cookie` value of a login session this request started. */
+    sessionCookie?: string;
   };
 }
 

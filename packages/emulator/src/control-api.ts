@@ -20,6 +20,11 @@ export type RuntimeSettings = Pick<
   | 'purposeTokenTtlSeconds'
   | 'refreshTokenTtlSeconds'
   | 'authorizationCodeTtlSeconds'
+  | 'sessionInactivityTimeoutMinutes'
+  | 'maxSessionDurationHours'
+  | 'sessionInactivityTimeoutSeconds'
+  | 'maxSessionDurationSeconds'
+  | 'allowFraming'
   | 'maxTokensPerUser'
   | 'rotateRefreshTokens'
   | 'reuseDetection'
@@ -60,10 +65,14 @@ export interface TenantControls {
   /** The tenant's whole current config (clients, users, apps and settings); a copy. */
   config(): EmulatorConfig;
   /**
-   * Changes settings at run time (token lifetimes, `autoApprove`, rotation, ...) and returns the
-   * resulting config. Validated like a config file; nothing changes when one value is invalid.
+   * Changes settings at run time (token lifetimes, session timeouts, `autoApprove`,
+   * `allowFraming`, rotation, ...) and returns the resulting config. Validated like a config
+   * file; nothing changes when one value is invalid. `null` unsets a test setting that is unset
+   * by default (`accessTokenTtlSeconds`, `refreshTokenTtlSeconds`,
+   * `sessionInactivityTimeoutSeconds`, `maxSessionDurationSeconds`), so the clients' own
+   * lifetimes and the tenant's session timeouts apply again.
    */
-  configure(changes: Partial<RuntimeSettings>): EmulatorConfig;
+  configure(changes: { [K in keyof RuntimeSettings]?: RuntimeSettings[K] | null }): EmulatorConfig;
   /** Adds a fault (status, delay or dropped connection) on a path; returns it with its `id`. */
   addFault(fault: FaultInput): Fault;
   /** The faults in force, with how often each has hit. */
@@ -89,6 +98,13 @@ export interface TenantControls {
    * many tokens it expired.
    */
   expireAccessTokens(userId: string): number;
+  /**
+   * Ends the user's login sessions at the tenant, as a sign-out there or a session timeout
+   * would: the next authorization request shows the login page, and one with `prompt=none` is
+   * answered with `login_required`. Tokens already issued are not revoked: access and refresh
+   * tokens live on, independent of the session. Returns how many sessions ended.
+   */
+  endLoginSessions(userId: string): number;
 }
 
 /** Builds the control operations of one tenant. */
@@ -120,7 +136,11 @@ export function createControls(shared: Shared): TenantControls {
           throw apiError(400, 'EMULATOR-3', 'Invalid config', (error as Error).message);
         }
       }
-      Object.assign(tenant.config, updates);
+      const settings = tenant.config as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(updates)) {
+        if (value === undefined) delete settings[key];
+        else settings[key] = value;
+      }
       return copy(tenant.config);
     },
     addFault(input) {
@@ -151,6 +171,7 @@ export function createControls(shared: Shared): TenantControls {
       return { ...user };
     },
     expireAccessTokens: (userId) => tenant.expireUserTokens(userOrThrow(userId).id),
+    endLoginSessions: (userId) => tenant.endLoginSessions(userOrThrow(userId).id),
   };
 }
 
@@ -246,7 +267,12 @@ export function createControlRoutes(
     .post('/users/:userId/expire', (c) =>
       c.json({ expiredTokens: controls.expireAccessTokens(userId(c)) }),
     )
-    .all('/users/:userId/:action{revoke|disable|enable|expire}', () => methodNotAllowed('POST'));
+    .post('/users/:userId/sign-out', (c) =>
+      c.json({ endedSessions: controls.endLoginSessions(userId(c)) }),
+    )
+    .all('/users/:userId/:action{revoke|disable|enable|expire|sign-out}', () =>
+      methodNotAllowed('POST'),
+    );
   app
     .post('/reset', (c) => {
       controls.reset();

@@ -22,6 +22,12 @@ export interface RequestLogEntry {
   purpose?: string;
   /** The request's `Origin` header. */
   origin?: string;
+  /**
+   * How the request presented a token (never the token itself): `bearer` for an
+   * `Authorization: Bearer` header, `websocket` or `webresource` for an `accessToken` query
+   * parameter on the engine socket or a web resource.
+   */
+  credential?: 'bearer' | 'websocket' | 'webresource';
   /** The fault applied to this request, if any. */
   fault?: 'status' | 'delay' | 'drop';
   /** The error code the response carried. */

@@ -33,14 +33,32 @@ export interface EmulatedTenant extends TenantControls {
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }
 
-/** What the Node server needs from a tenant beyond its public face (the engine socket). */
-const internals = new WeakMap<EmulatedTenant, Tenant>();
+/** Whether a string is exactly a URL origin (`scheme://host[:port]`). */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
-/** The tenant state behind a handle; for the Node server's engine socket. */
-export function stateOf(handle: EmulatedTenant): Tenant {
+/** What the Node server needs from a tenant beyond its public face (the engine socket). */
+const internals = new WeakMap<EmulatedTenant, { tenant: Tenant; control: Control }>();
+
+function internalsOf(handle: EmulatedTenant) {
   const state = internals.get(handle);
   if (!state) throw new TypeError('not a tenant made by createTenant');
   return state;
+}
+
+/** The tenant state behind a handle; for the Node server's engine socket. */
+export function stateOf(handle: EmulatedTenant): Tenant {
+  return internalsOf(handle).tenant;
+}
+
+/** The request log and faults behind a handle; for the Node server's engine socket. */
+export function controlOf(handle: EmulatedTenant): Control {
+  return internalsOf(handle).control;
 }
 
 /**
@@ -48,7 +66,9 @@ export function stateOf(handle: EmulatedTenant): Tenant {
  * listening. `startEmulator()` serves the same handler over HTTP.
  *
  * @param config - Clients, users, apps and settings; merged over the defaults (the demo apps'
- *   `demo-spa` client, two users, three apps). Validated: a bad value throws `ConfigError`.
+ *   clients `demo-spa`, a single-page app, and `demo-native`, a native client that gets refresh
+ *   tokens; two users; three apps). Validated as Qlik Cloud's management console would (client
+ *   types, token lifetimes, session timeouts): a bad value throws a `ConfigError` naming it.
  * @param options - The clock, the random source of fault probabilities, and whether the HTTP
  *   control API is served.
  *
@@ -83,7 +103,26 @@ export function createTenant(
   const app = new Hono<Env>();
   app.onError(onError);
   app.notFound(notFound);
-  app.use('*', responseHeaders());
+  app.use(
+    '*',
+    responseHeaders((c) => {
+      // The authorization endpoint and its login page may be framed by the clients' origins
+      // only when the tenant allows it: Qlik Cloud lets an administrator add origins with the
+      // frame-ancestors directive ("Managing Content Security Policy",
+      // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-administer-content-security-policy.htm).
+      // Whether Qlik applies such entries to /oauth/authorize is not documented.
+      if (!tenant.config.allowFraming) return undefined;
+      const path = new URL(c.req.url).pathname;
+      if (path !== '/oauth/authorize' && !path.startsWith('/oauth/authorize/')) return undefined;
+      const origins = new Set(
+        tenant.config.clients
+          .flatMap((client) => client.allowedOrigins ?? [])
+          // Only real origins reach the header: nothing in a config can add a directive.
+          .filter(isOrigin),
+      );
+      return origins.size ? [...origins] : undefined;
+    }),
+  );
   app.use('*', servedHostsOnly(servedHost));
   app.use('*', logAndFaults(shared));
   app.route('/.well-known', createWellKnownRoutes(shared));
@@ -105,6 +144,6 @@ export function createTenant(
       return app.fetch(request);
     },
   };
-  internals.set(handle, tenant);
+  internals.set(handle, { tenant, control: shared.control });
   return handle;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { QixSession, type QixUser } from './qix.js';
+import type { Control } from './control.js';
 import type { AccessTokenRecord, Tenant } from './tenant.js';
 
 /**
@@ -115,22 +116,32 @@ function qixUser(tenant: Tenant, record: AccessTokenRecord): QixUser {
 /**
  * The engine endpoint `/app/{appId}`. Before the handshake completes it refuses a malformed target
  * (400), a browser origin the tenant does not allow (403) and a missing or wrong token (401); an
- * app that does not exist gets an open socket closed with {@link CLOSE_APP_NOT_FOUND}.
+ * app that does not exist gets an open socket closed with {@link CLOSE_APP_NOT_FOUND}. Each
+ * handshake goes in the request log (`control`), with its status (101 once open) and how it
+ * presented its token.
  */
-export function createEngine(tenant: Tenant) {
+export function createEngine(tenant: Tenant, control?: Control) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const sockets = new Set<WebSocket>();
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    const origin = req.headers.origin;
+    const entry = control?.record('GET', (req.url ?? '').split('?')[0]!, origin);
+    const refused = (status: number, reason: string, detail?: string) => {
+      if (entry) entry.status = status;
+      refuse(socket, status, reason, detail);
+    };
     const target = parseEngineTarget(req.url);
     if (!target) {
-      return refuse(socket, 400, 'Bad Request', 'the engine socket is /app/{appId}');
+      return refused(400, 'Bad Request', 'the engine socket is /app/{appId}');
     }
-    const origin = req.headers.origin;
-    if (origin && !tenant.allowedOrigin(origin)) return refuse(socket, 403, 'Forbidden');
+    if (entry && target.accessToken) entry.credential = 'websocket';
+    else if (entry && req.headers.authorization) entry.credential = 'bearer';
+    if (origin && !tenant.allowedOrigin(origin)) return refused(403, 'Forbidden');
     const record = await authenticateEngineSocket(tenant, target, req.headers.authorization);
-    if (!record) return refuse(socket, 401, 'Unauthorized');
+    if (!record) return refused(401, 'Unauthorized');
+    if (entry) entry.status = 101;
     const app = tenant.config.apps.find((candidate) => candidate.id === target.appId);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);

@@ -18,6 +18,7 @@ export {
   ConfigError,
   type EmulatorConfig,
   type ClientConfig,
+  type AppType,
   type UserConfig,
   type AppConfig,
   type SheetConfig,

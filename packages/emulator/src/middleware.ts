@@ -51,10 +51,21 @@ export const notFound: NotFoundHandler<Env> = (c) =>
  * Response headers of every answer: the framework's secure headers, configured for a tenant whose
  * pages (login, consent) run no script and whose thumbnails load in other origins' `<img>`, and
  * `no-store` unless a route chose its own caching (RFC 6749 section 5.1).
+ *
+ * No page may frame the tenant (`X-Frame-Options: DENY`, `frame-ancestors 'none'`), so the login
+ * page cannot be overlaid by another site (clickjacking), except where `framers(c)` names the
+ * origins that may: then `frame-ancestors` lists them and `X-Frame-Options` (which cannot name
+ * an origin) is left out.
  */
-export function responseHeaders(): MiddlewareHandler<Env> {
+export function responseHeaders(
+  framers: (c: Ctx) => string[] | undefined = () => undefined,
+): MiddlewareHandler<Env> {
   const secure = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"] },
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      frameAncestors: [(c) => framers(c as Ctx)?.join(' ') ?? "'none'"],
+    },
     xFrameOptions: 'DENY',
     // Thumbnails are loaded by other origins' <img>: same-origin would block them.
     crossOriginResourcePolicy: 'cross-origin',
@@ -64,7 +75,9 @@ export function responseHeaders(): MiddlewareHandler<Env> {
     strictTransportSecurity: false,
   });
   return async (c, next) => {
+    const framable = framers(c) !== undefined;
     await secure(c, next);
+    if (framable) c.res.headers.delete('x-frame-options');
     if (!c.res.headers.has('cache-control')) {
       c.res.headers.set('cache-control', 'no-store');
       c.res.headers.set('pragma', 'no-cache');

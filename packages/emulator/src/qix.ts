@@ -1,5 +1,12 @@
 import type { WebSocket } from 'ws';
 import type { AppConfig, SheetConfig } from './config.js';
+import {
+  chartProperties,
+  chartsOf,
+  dataPages,
+  hyperCubeLayout,
+  type StockChart,
+} from './qix-charts.js';
 import { evaluateExpression } from './qix-expression.js';
 
 interface RpcRequest {
@@ -50,6 +57,8 @@ interface GenericObject {
   properties: Properties;
   /** Session objects live only as long as the socket. */
   session: boolean;
+  /** The stock chart it is, whose hypercube the layout and `GetHyperCubeData` compute. */
+  chart?: StockChart;
 }
 
 /** Reads a JSON pointer such as `/qMetaDef/title` from an object (RFC 6901). */
@@ -79,6 +88,7 @@ export class QixSession {
   private nextHandle = DOC_HANDLE + 1;
   private readonly objects = new Map<number, GenericObject>();
   private readonly sheets: SheetConfig[];
+  private readonly charts: StockChart[];
 
   constructor(
     private readonly ws: WebSocket,
@@ -88,6 +98,7 @@ export class QixSession {
     private readonly now: () => number,
   ) {
     this.sheets = sheetsOf(app);
+    this.charts = chartsOf(app);
     // The engine greets first; enigma.js and @qlik/api wait for this notification.
     this.send({
       jsonrpc: '2.0',
@@ -285,7 +296,14 @@ export class QixSession {
   ): void {
     switch (method) {
       case 'GetLayout':
-        return reply({ qLayout: this.layoutOf(object.properties) });
+        return reply({ qLayout: this.layoutOf(object.properties, object.chart) });
+      case 'GetHyperCubeData': {
+        // Only the stock charts have a hypercube with data (`qPath` `/qHyperCubeDef`).
+        if (!object.chart || param('qPath', 0) !== '/qHyperCubeDef') {
+          return fail(RPC.params, 'Invalid parameters', 'qPath');
+        }
+        return reply({ qDataPages: dataPages(object.chart, param('qPages', 1)) });
+      }
       case 'GetProperties':
         return reply({ qProp: structuredClone(object.properties) });
       case 'GetEffectiveProperties':
@@ -316,8 +334,8 @@ export class QixSession {
     return `session-${this.nextHandle}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
-  private register(properties: Properties, session: boolean): GenericObject {
-    const object = { handle: this.nextHandle++, properties, session };
+  private register(properties: Properties, session: boolean, chart?: StockChart): GenericObject {
+    const object = { handle: this.nextHandle++, properties, session, ...(chart ? { chart } : {}) };
     this.objects.set(object.handle, object);
     return object;
   }
@@ -333,13 +351,18 @@ export class QixSession {
     };
   }
 
-  /** An object by id: one already open in this session, else a sheet of the app (opened now). */
+  /**
+   * An object by id: one already open in this session, else a sheet or a stock chart of the app
+   * (opened now).
+   */
   private findObject(id: string): GenericObject | undefined {
     for (const object of this.objects.values()) {
       if (object.properties.qInfo.qId === id) return object;
     }
     const sheet = this.sheets.find((candidate) => candidate.id === id);
-    return sheet ? this.register(this.sheetProperties(sheet), false) : undefined;
+    if (sheet) return this.register(this.sheetProperties(sheet), false);
+    const chart = this.charts.find((candidate) => candidate.id === id);
+    return chart ? this.register(chartProperties(chart), false, chart) : undefined;
   }
 
   private sheetProperties(sheet: SheetConfig): Properties {
@@ -350,19 +373,35 @@ export class QixSession {
       thumbnail: { qStaticContentUrlDef: {} },
       columns: 24,
       rows: 12,
-      cells: [],
+      // The stock charts stand side by side on the first sheet.
+      cells:
+        this.sheets.indexOf(sheet) === 0
+          ? this.charts.map((chart, index) => ({
+              name: chart.id,
+              type: chart.type,
+              col: index * 12,
+              row: 0,
+              colspan: 12,
+              rowspan: 6,
+            }))
+          : [],
     };
   }
 
   /**
    * The layout of a generic object: its properties with each `q...ListDef` replaced by the list
-   * it defines. Only app-object lists of sheets have items; the apps have no data model, so
-   * field, dimension, measure and bookmark lists are empty.
+   * it defines, and a stock chart's `qHyperCubeDef` by its `qHyperCube`. Only app-object lists of
+   * sheets have items; the apps have no data model, so field, dimension, measure and bookmark
+   * lists are empty.
    */
-  private layoutOf(properties: Properties): Record<string, unknown> {
+  private layoutOf(properties: Properties, chart?: StockChart): Record<string, unknown> {
     const layout: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(properties)) {
       if (key === 'qMetaDef') continue;
+      if (key === 'qHyperCubeDef' && chart) {
+        layout.qHyperCube = hyperCubeLayout(chart, value);
+        continue;
+      }
       const list = /^(q\w+List)Def$/.exec(key);
       if (list && isObject(value)) {
         layout[list[1]!] = { qItems: this.listItems(key, value) };

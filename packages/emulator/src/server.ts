@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { EmulatorConfig } from './config.js';
 import type { TenantOptions } from './context.js';
-import { createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
+import { controlOf, createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
 import { createEngine } from './engine.js';
 import { ConnectionDropped, LOOPBACK_HOSTNAME, hostnameOf, misdirected } from './middleware.js';
 
@@ -68,7 +68,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const name = hostnameOf(value);
     return name !== undefined && (LOOPBACK_HOSTNAME.test(name) || extraHosts.has(name));
   };
-  const engine = createEngine(stateOf(tenant));
+  const engine = createEngine(stateOf(tenant), controlOf(tenant));
   const listener = getRequestListener(
     async (request, env) => {
       // The Host header itself, not only the URL: an absolute-form request target could name

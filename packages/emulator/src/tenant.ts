@@ -2,6 +2,11 @@ import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type JWK, type CryptoKe
 import type { ClientConfig, EmulatorConfig, UserConfig } from './config.js';
 import { constantTimeEqual, randomId, sha256Base64url } from './encoding.js';
 import { oauthError } from './errors.js';
+import {
+  accessTokenTtlSeconds,
+  issuesRefreshTokens,
+  refreshTokenTtlSeconds,
+} from './client-policy.js';
 
 export { randomId };
 
@@ -32,6 +37,8 @@ export interface Family {
   userId: string;
   clientId: string;
   scope: string;
+  /** How the grant began: a user's sign-in in a browser, or a machine-to-machine grant. */
+  flow: 'browser' | 'm2m';
   revoked: boolean;
 }
 
@@ -48,11 +55,20 @@ export interface AuthorizationCode {
   familyId?: string;
 }
 
-/** A browser session at the tenant's login page (the emulator's own cookie). */
+/**
+ * The tenant's login session: the browser's sign-in at the tenant (the emulator's own cookie),
+ * which `prompt=none` relies on. It ends after its inactivity timeout or its maximum duration,
+ * both fixed when it starts.
+ */
 export interface LoginSession {
   id: string;
   userId: string;
+  /** When the user signed in; the maximum duration counts from here. */
   authTime: number;
+  /** When the session was last used at the tenant; the inactivity timeout counts from here. */
+  lastActiveAt: number;
+  inactivityTimeoutMs: number;
+  maxDurationMs: number;
   consented: Set<string>;
 }
 
@@ -91,9 +107,6 @@ export interface TokenResponse {
 export const MAX_PENDING_AUTHORIZATIONS = 1000;
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-
-/** The scopes a tenant knows; a client may request those it was given. */
-export const DEFAULT_CLIENT_SCOPES = ['user_default', 'offline_access', 'admin_classic'];
 
 /**
  * The state of one emulated tenant: clients, users, sessions, codes and tokens. Pure state and
@@ -144,6 +157,72 @@ export class Tenant {
       this.pending.delete(this.pending.keys().next().value!);
     }
     this.pending.set(pending.id, pending);
+  }
+
+  /**
+   * Starts a login session for a user who just signed in at the tenant. Its timeouts are the
+   * tenant's at this moment: on Qlik Cloud a change of the session timeouts applies to new
+   * sessions only ("Configuring session timeouts",
+   * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/configure-session-timeout.htm).
+   */
+  startLoginSession(userId: string): LoginSession {
+    // Ended sessions are forgotten as they are found; this sweeps those nobody came back to.
+    for (const id of [...this.sessions.keys()]) this.useLoginSession(id, false);
+    const now = this.now();
+    const { config } = this;
+    const session: LoginSession = {
+      id: randomId(24),
+      userId,
+      authTime: now,
+      lastActiveAt: now,
+      inactivityTimeoutMs:
+        (config.sessionInactivityTimeoutSeconds ?? config.sessionInactivityTimeoutMinutes * 60) *
+        1000,
+      maxDurationMs:
+        (config.maxSessionDurationSeconds ?? config.maxSessionDurationHours * 3600) * 1000,
+      consented: new Set(),
+    };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /**
+   * The login session with this id, if it is still alive, marked as used now. A session idle
+   * longer than its inactivity timeout, or older than its maximum duration, has ended: it is
+   * forgotten, as Qlik Cloud signs the user out (same page as {@link startLoginSession}). Only
+   * visits to the tenant with its cookie count as use: token lifetimes are independent of the
+   * session and do not extend it ("Configuring OAuth token duration",
+   * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-token-duration.htm).
+   */
+  useLoginSession(id: string | undefined, touch = true): LoginSession | undefined {
+    const session = id === undefined ? undefined : this.sessions.get(id);
+    if (!session) return undefined;
+    const now = this.now();
+    if (
+      now - session.lastActiveAt >= session.inactivityTimeoutMs ||
+      now - session.authTime >= session.maxDurationMs ||
+      !this.user(session.userId)
+    ) {
+      this.sessions.delete(session.id);
+      return undefined;
+    }
+    if (touch) session.lastActiveAt = now;
+    return session;
+  }
+
+  /**
+   * Ends every login session of a user, as a sign-out at the tenant or a timeout would: the next
+   * authorization request needs a login (`prompt=none` answers `login_required`). Tokens already
+   * issued stay valid. Returns how many sessions ended.
+   */
+  endLoginSessions(userId: string): number {
+    let count = 0;
+    for (const [id, session] of this.sessions) {
+      if (session.userId !== userId) continue;
+      this.sessions.delete(id);
+      count += 1;
+    }
+    return count;
   }
 
   client(clientId: string | undefined): ClientConfig | undefined {
@@ -312,9 +391,13 @@ export class Tenant {
     return { family: record, response: await this.tokenSet(issuer, record, authTime) };
   }
 
-  /** An access token for a family, plus a refresh token when `offline_access` was granted. */
+  /**
+   * An access token for a family, with its client's lifetime, plus a refresh token where Qlik
+   * Cloud issues one (see {@link issuesRefreshTokens}).
+   */
   async tokenSet(issuer: string, family: Family, authTime?: number): Promise<TokenResponse> {
-    const ttl = this.config.accessTokenTtlSeconds;
+    const client = this.client(family.clientId);
+    const ttl = accessTokenTtlSeconds(this.config, client);
     const { token, record } = await this.issueAccessToken(
       issuer,
       {
@@ -332,12 +415,12 @@ export class Tenant {
       scope: family.scope,
       ...(authTime ? { auth_time: Math.floor(authTime / 1000) } : {}),
     };
-    if (family.scope.split(' ').includes('offline_access')) {
+    if (issuesRefreshTokens(client, family.scope, family.flow)) {
       const refreshToken = randomId(32);
       this.refreshTokens.set(refreshToken, {
         familyId: family.id,
         status: 'active',
-        expiresAt: this.now() + this.config.refreshTokenTtlSeconds * 1000,
+        expiresAt: this.now() + refreshTokenTtlSeconds(this.config, client) * 1000,
       });
       response.refresh_token = refreshToken;
     }
@@ -413,7 +496,7 @@ export class Tenant {
     this.assertUserMayGetTokens(code.userId, true);
     const { family, response } = await this.issueGrant(
       issuer,
-      { userId: code.userId, clientId: client.clientId, scope: code.scope },
+      { userId: code.userId, clientId: client.clientId, scope: code.scope, flow: 'browser' },
       code.authTime,
     );
     code.familyId = family.id;

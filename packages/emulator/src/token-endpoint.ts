@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { ClientConfig } from './config.js';
 import { clientCors, readLimit } from './middleware.js';
 import { oauthError } from './errors.js';
 import {
@@ -9,7 +10,8 @@ import {
   stringParam,
   type Params,
 } from './http.js';
-import { ACCESS_TOKEN_TYPE, DEFAULT_CLIENT_SCOPES, type Purpose } from './tenant.js';
+import { ACCESS_TOKEN_TYPE, type Purpose } from './tenant.js';
+import { OFFLINE_ACCESS, accessTokenTtlSeconds, allowedScopes } from './client-policy.js';
 import type { Ctx, Env, Shared } from './context.js';
 
 /**
@@ -43,12 +45,15 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
       if (!secret) throw oauthError(400, 'invalid_request', 'client_secret is required');
     };
     // A confidential grant may ask only for scopes assigned to the client (default user_default).
-    const clientScope = (client: { scopes?: string[] }): string => {
+    // It is machine to machine, which Qlik Cloud never gives a refresh token ("Configuring OAuth
+    // token duration", https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-token-duration.htm),
+    // so offline_access is left out of the scope it is granted, as for an spa's sign-in.
+    const clientScope = (client: ClientConfig): string => {
       const requested = (stringParam(params, 'scope') ?? 'user_default')
         .split(/\s+/)
         .filter(Boolean);
       if (!requested.length) return 'user_default';
-      const allowed = client.scopes ?? DEFAULT_CLIENT_SCOPES;
+      const allowed = allowedScopes(client);
       const unknown = requested.filter((s) => !allowed.includes(s));
       if (unknown.length) {
         throw oauthError(
@@ -57,7 +62,8 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
           `scope not allowed for this client: ${unknown.join(' ')}`,
         );
       }
-      return [...new Set(requested)].join(' ');
+      const granted = [...new Set(requested)].filter((s) => s !== OFFLINE_ACCESS);
+      return granted.length ? granted.join(' ') : 'user_default';
     };
 
     switch (grantType) {
@@ -116,7 +122,7 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
         requireSecret();
         const client = tenant.authenticateClient(clientId, secret);
         const scope = clientScope(client);
-        const ttl = tenant.config.accessTokenTtlSeconds;
+        const ttl = accessTokenTtlSeconds(tenant.config, client);
         const { token: accessToken, record } = await tenant.issueAccessToken(
           issuer,
           { clientId: client.clientId, scope },
@@ -162,6 +168,7 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
           userId: user.id,
           clientId: client.clientId,
           scope,
+          flow: 'm2m',
         });
         return send(response);
       }

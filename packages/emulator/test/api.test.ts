@@ -105,6 +105,25 @@ describe('GET /api/v1/items', () => {
     expect(items.data).toEqual([]);
   });
 
+  it('logs that the request presented a Bearer token, and not the token', async () => {
+    await fetch(`${base}/api/v1/items?resourceType=app`, { headers: bearer(accessToken) });
+    const log = await (await fetch(`${base}/__emulator/requests`)).text();
+    const entries = (JSON.parse(log) as { data: { path: string; credential?: string }[] }).data;
+    expect(entries.filter((entry) => entry.path === '/api/v1/items').at(-1)).toMatchObject({
+      credential: 'bearer',
+    });
+    expect(log).not.toContain(accessToken);
+  });
+
+  it('narrows to the item of one resource with resourceId', async () => {
+    const items = await json<Items>(
+      await fetch(`${base}/api/v1/items?resourceType=app&resourceId=${SALES_APP.id}`, {
+        headers: bearer(accessToken),
+      }),
+    );
+    expect(items.data.map((item) => item.resourceId)).toEqual([SALES_APP.id]);
+  });
+
   it('refuses a request without a token with 401', async () => {
     await expectError(await fetch(`${base}/api/v1/items?resourceType=app`), 401);
   });

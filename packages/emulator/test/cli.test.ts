@@ -186,6 +186,28 @@ describe('qlik-auth-emulator CLI', { timeout: 60_000 }, () => {
     expect(cli.stderr()).not.toMatch(/\n\s+at /);
   });
 
+  it('exits non-zero naming the setting when a client’s token lifetime is out of Qlik’s range', async () => {
+    const path = configFile(
+      'lifetime.json',
+      JSON.stringify({
+        clients: [
+          {
+            clientId: 'app',
+            appType: 'native',
+            redirectUris: ['http://localhost:3000/'],
+            accessTokenLifetimeMinutes: 2880,
+          },
+        ],
+      }),
+    );
+    const cli = run(['--port', '0', '--config', path]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain(
+      'qlik-auth-emulator: invalid config: clients[0].accessTokenLifetimeMinutes must be a whole number of minutes from 15 to 1440',
+    );
+    expect(cli.stdout()).not.toContain('ready');
+  });
+
   it('exits non-zero for a config file that is not JSON', async () => {
     const path = configFile('broken.json', '{ "autoApprove": tru');
     const cli = run(['--port', '0', '--config', path]);

@@ -261,8 +261,9 @@ describe('faults', () => {
 
 describe('runtime config', () => {
   it('reads the config and changes lifetimes at run time', async () => {
-    const before = await controlOk<{ accessTokenTtlSeconds: number }>(base, 'GET', '/config');
-    expect(before.accessTokenTtlSeconds).toBe(21600);
+    // Unset: each client's own lifetime applies (6 hours by default) until a test sets it.
+    const before = await controlOk<{ accessTokenTtlSeconds?: number }>(base, 'GET', '/config');
+    expect(before.accessTokenTtlSeconds).toBeUndefined();
     const after = await controlOk<{ accessTokenTtlSeconds: number; expiryFields: string }>(
       base,
       'PATCH',
@@ -306,8 +307,8 @@ describe('runtime config', () => {
     ]) {
       await expectError(await controlApi(base, 'PATCH', '/config', change), 400, 'EMULATOR-3');
     }
-    const config = await controlOk<{ accessTokenTtlSeconds: number }>(base, 'GET', '/config');
-    expect(config.accessTokenTtlSeconds).toBe(21600);
+    const config = await controlOk<{ accessTokenTtlSeconds?: number }>(base, 'GET', '/config');
+    expect(config.accessTokenTtlSeconds).toBeUndefined();
   });
 
   it('refuses a config body that is not JSON with 400 EMULATOR-2', async () => {
@@ -379,9 +380,9 @@ describe('reset, stats and the rest of the control API', () => {
     expect((await controlOk<{ data: Fault[] }>(base, 'GET', '/faults')).data).toEqual([]);
     expect((await controlOk<{ tokensIssued: number }>(base, 'GET', '/stats')).tokensIssued).toBe(0);
     expect(
-      (await controlOk<{ accessTokenTtlSeconds: number }>(base, 'GET', '/config'))
+      (await controlOk<{ accessTokenTtlSeconds?: number }>(base, 'GET', '/config'))
         .accessTokenTtlSeconds,
-    ).toBe(21600);
+    ).toBeUndefined();
     await expectError(await getMe(base, tokens.access_token), 401);
     await expectError(await refresh(base, tokens.refresh_token!), 401);
     // The old session cookie no longer signs anyone in.
@@ -466,9 +467,9 @@ describe('no page on another origin can use the control API', () => {
     expect((await getMe(base, tokens.access_token)).status).toBe(200);
     expect((await controlOk<{ data: Fault[] }>(base, 'GET', '/faults')).data).toEqual([]);
     expect(
-      (await controlOk<{ accessTokenTtlSeconds: number }>(base, 'GET', '/config'))
+      (await controlOk<{ accessTokenTtlSeconds?: number }>(base, 'GET', '/config'))
         .accessTokenTtlSeconds,
-    ).toBe(21600);
+    ).toBeUndefined();
   });
 
   it('refuses the origin "null" (sandboxed frames, file: pages)', async () => {

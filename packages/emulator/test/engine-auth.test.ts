@@ -131,7 +131,7 @@ describe('engine socket authentication', () => {
     expect((await postRevoke(base, { token: websocket })).status).toBe(200);
     expect((await handshake(engineUrl(base, SALES_APP.id, websocket))).status).toBe(401);
 
-    clock.advance(defaultConfig().accessTokenTtlSeconds);
+    clock.advance(360 * 60); // the default client lifetime of access tokens: 6 hours
     expect(
       (await handshake(engineUrl(base, SALES_APP.id), bearer(tokens.access_token))).status,
     ).toBe(401);
@@ -159,6 +159,37 @@ describe('engine socket authentication', () => {
       const { layout } = await layoutOverBearer(url, tokens.access_token);
       expect(layout.qTitle, path).toBe(SALES_APP.name);
     }
+  });
+});
+
+describe('engine sockets in the request log', () => {
+  /** The log's entries for the app's socket, without the token-free fields that vary. */
+  async function socketEntries() {
+    const response = await fetch(`${base}/__emulator/requests`);
+    const { data } = await json<{ data: { path: string; status?: number; credential?: string }[] }>(
+      response,
+    );
+    return data
+      .filter((entry) => entry.path === `/app/${SALES_APP.id}`)
+      .map(({ path, status, credential }) => ({ path, status, credential }));
+  }
+
+  it('logs each handshake with its status and how it presented its token, never the token', async () => {
+    const { tokens } = await signIn(base);
+    const websocket = await purposeToken(base, tokens.access_token, 'websocket');
+    expect((await handshake(engineUrl(base, SALES_APP.id, websocket))).status).toBe(101);
+    expect(
+      (await handshake(engineUrl(base, SALES_APP.id), bearer(tokens.access_token))).status,
+    ).toBe(101);
+    expect((await handshake(engineUrl(base, SALES_APP.id, 'not-a-token'))).status).toBe(401);
+    expect(await socketEntries()).toEqual([
+      { path: `/app/${SALES_APP.id}`, status: 101, credential: 'websocket' },
+      { path: `/app/${SALES_APP.id}`, status: 101, credential: 'bearer' },
+      { path: `/app/${SALES_APP.id}`, status: 401, credential: 'websocket' },
+    ]);
+    const log = await (await fetch(`${base}/__emulator/requests`)).text();
+    expect(log).not.toContain(websocket);
+    expect(log).not.toContain(tokens.access_token);
   });
 });
 

@@ -39,8 +39,13 @@ export function fetch(input: string | URL | Request, init?: RequestInit): Promis
   return handler ? handler(request) : globalThis.fetch(request);
 }
 
-/** The default public SPA client and one of its registered redirect URIs. */
-export const CLIENT_ID = 'demo-spa';
+/**
+ * The contract suite's client: the default public native client `demo-native` (PKCE, no secret,
+ * refresh tokens when it asks for `offline_access`), and one of its registered redirect URIs.
+ */
+export const CLIENT_ID = 'demo-native';
+/** The default single-page-app client, which never gets `offline_access` or a refresh token. */
+export const SPA_CLIENT_ID = 'demo-spa';
 export const APP_ORIGIN = 'http://localhost:5173';
 export const REDIRECT_URI = `${APP_ORIGIN}/callback`;
 export const OTHER_ORIGIN = 'http://evil.example';
@@ -109,11 +114,11 @@ export function manualClock(startMs = Date.now()): ManualClock {
   };
 }
 
-/** A tenant with the default SPA client and a second one (`other-spa`), for cross-client checks. */
-export const TWO_SPA_CLIENTS = {
+/** A tenant with two public native clients (`demo-native`, `other-native`), for cross-client checks. */
+export const TWO_PUBLIC_CLIENTS = {
   clients: [
-    { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] },
-    { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
+    { clientId: CLIENT_ID, appType: 'native' as const, redirectUris: [REDIRECT_URI] },
+    { clientId: 'other-native', appType: 'native' as const, redirectUris: [REDIRECT_URI] },
   ],
 };
 

@@ -42,7 +42,7 @@ describe('@qlik-auth/emulator/msw', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'authorization_code',
-          client_id: 'demo-spa',
+          client_id: 'demo-native',
           code: code!,
           code_verifier: verifier,
           redirect_uri: REDIRECT_URI,

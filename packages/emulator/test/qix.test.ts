@@ -105,6 +105,97 @@ describe('QIX Doc.GetObject', () => {
   });
 });
 
+/** The slice of a chart's layout the suite reads. */
+interface ChartLayout {
+  qInfo: { qId: string; qType: string };
+  title: string;
+  visualization: string;
+  qHyperCubeDef?: unknown;
+  qHyperCube: {
+    qSize: { qcx: number; qcy: number };
+    qDimensionInfo: { qFallbackTitle: string }[];
+    qMeasureInfo: { qFallbackTitle: string; qMin: number; qMax: number }[];
+    qDataPages: DataPage[];
+  };
+}
+interface DataPage {
+  qMatrix: { qText: string; qNum: number | string }[][];
+  qArea: { qTop: number; qLeft: number; qWidth: number; qHeight: number };
+}
+interface Chart extends EnigmaJS.QixObject {
+  getLayout(): Promise<ChartLayout>;
+  getHyperCubeData(path: string, pages: unknown[]): Promise<DataPage[]>;
+}
+
+describe('QIX charts (what qlik-embed’s analytics/chart reads)', () => {
+  it('opens a stock chart whose layout carries its hypercube and first data page', async () => {
+    const { session, doc } = await openApp();
+    try {
+      const chart = (await doc.getObject(`${SALES_APP.id}-chart-revenue`)) as unknown as Chart;
+      expect(chart.genericType).toBe('barchart');
+      const layout = await chart.getLayout();
+      expect(layout).toMatchObject({
+        qInfo: { qId: `${SALES_APP.id}-chart-revenue`, qType: 'barchart' },
+        title: 'Revenue by region',
+        visualization: 'barchart',
+      });
+      // The engine replaces the definition with the cube it defines.
+      expect(layout.qHyperCubeDef).toBeUndefined();
+      const cube = layout.qHyperCube;
+      expect(cube.qSize).toEqual({ qcx: 2, qcy: 4 });
+      expect(cube.qDimensionInfo.map((info) => info.qFallbackTitle)).toEqual(['Region']);
+      expect(cube.qMeasureInfo[0]).toMatchObject({
+        qFallbackTitle: 'Revenue',
+        qMin: 765,
+        qMax: 1315,
+      });
+      expect(cube.qDataPages[0]!.qMatrix.map((row) => row.map((cell) => cell.qText))).toEqual([
+        ['North', '1,240'],
+        ['South', '980'],
+        ['East', '765'],
+        ['West', '1,315'],
+      ]);
+      expect(cube.qDataPages[0]!.qMatrix[0]![1]!.qNum).toBe(1240);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('pages the data with GetHyperCubeData, clipped to the cube', async () => {
+    const { session, doc } = await openApp();
+    try {
+      const chart = (await doc.getObject(`${SALES_APP.id}-chart-orders`)) as unknown as Chart;
+      const [page] = await chart.getHyperCubeData('/qHyperCubeDef', [
+        { qTop: 2, qLeft: 0, qWidth: 5, qHeight: 10 },
+      ]);
+      expect(page!.qArea).toEqual({ qTop: 2, qLeft: 0, qWidth: 2, qHeight: 2 });
+      expect(page!.qMatrix.map((row) => row.map((cell) => cell.qText))).toEqual([
+        ['Q3', '298'],
+        ['Q4', '405'],
+      ]);
+      await expect(chart.getHyperCubeData('/qListObjectDef', [])).rejects.toMatchObject({
+        code: -32602,
+      });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('places the stock charts on the app’s first sheet', async () => {
+    const { session, doc } = await openApp();
+    try {
+      const sheet = await doc.getObject(`${SALES_APP.id}-sheet-overview`);
+      const layout = (await sheet.getLayout()) as unknown as { cells: { name: string }[] };
+      expect(layout.cells.map((cell) => cell.name)).toEqual([
+        `${SALES_APP.id}-chart-revenue`,
+        `${SALES_APP.id}-chart-orders`,
+      ]);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('QIX session objects', () => {
   it('lists the app’s sheets through a session object’s layout, as getSheetList() reads it', async () => {
     const { session, doc } = await openApp();
@@ -119,7 +210,16 @@ describe('QIX session objects', () => {
       expect(items[0]).toMatchObject({
         qInfo: { qId: `${SALES_APP.id}-sheet-overview`, qType: 'sheet' },
         qMeta: { title: 'Overview' },
-        qData: { rank: 0, cells: [], columns: 24, rows: 12, missing: null },
+        qData: {
+          rank: 0,
+          cells: [
+            expect.objectContaining({ name: `${SALES_APP.id}-chart-revenue`, type: 'barchart' }),
+            expect.objectContaining({ name: `${SALES_APP.id}-chart-orders`, type: 'linechart' }),
+          ],
+          columns: 24,
+          rows: 12,
+          missing: null,
+        },
       });
       expect(await list.getProperties()).toEqual(SHEET_LIST);
     } finally {

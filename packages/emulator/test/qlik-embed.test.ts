@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_MODULES_PATH, createQlikEmbed, parseRuntimeModules } from '../src/qlik-embed.js';
+import { STAND_IN_NOTE } from '../src/qlik-embed-ui.js';
 
 const ORIGIN = 'http://localhost:8787';
 const qlikApiRoot = dirname(createRequire(import.meta.url).resolve('@qlik/api'));
@@ -135,6 +136,21 @@ describe('/qlik-embed/main.js', () => {
       })
       .catch(() => undefined);
     expect(asked).toContain('rest');
+  });
+
+  it('serves qlik-embed’s UI module embed-vanilla@v1 as a stand-in that says so', async () => {
+    const main = (await embed.serve('/qlik-embed/main.js', ORIGIN))!.body;
+    const url = /"embed-vanilla@v1":\{"url":"([^"]+)"/.exec(main)?.[1];
+    expect(url).toBe(`${ORIGIN}${RUNTIME_MODULES_PATH}embed-vanilla-stand-in.js`);
+    const file = await embed.serve(new URL(url!).pathname, ORIGIN);
+    expect(file).toMatchObject({ status: 200, contentType: 'text/javascript; charset=utf-8' });
+    expect(file!.body).toContain(STAND_IN_NOTE);
+    // What @qlik/embed-react and @qlik/embed-web-components call on the module.
+    const dir = await mkdtemp(join(tmpdir(), 'qlik-embed-ui-'));
+    await writeFile(join(dir, 'embed-vanilla.mjs'), file!.body);
+    const module = await import(pathToFileURL(join(dir, 'embed-vanilla.mjs')).href);
+    expect(Object.keys(module)).toEqual(['mountVanillaEmbedComponent']);
+    expect(typeof module.mountVanillaEmbedComponent).toBe('function');
   });
 
   it('answers undefined for a module file it did not build', async () => {

@@ -14,7 +14,7 @@ import {
   refresh,
   signIn,
   emulatorPerTest,
-  TWO_SPA_CLIENTS,
+  TWO_PUBLIC_CLIENTS,
   type ManualClock,
   type TokenBody,
 } from './helpers.js';
@@ -22,7 +22,7 @@ import {
 let clock: ManualClock;
 let base: string;
 
-emulatorPerTest(TWO_SPA_CLIENTS, (started) => ({ clock, base } = started));
+emulatorPerTest(TWO_PUBLIC_CLIENTS, (started) => ({ clock, base } = started));
 
 async function refreshed(refreshToken: string): Promise<TokenBody> {
   const res = await refresh(base, refreshToken);
@@ -183,7 +183,7 @@ describe('refresh_token grant', () => {
       await postToken(base, {
         grant_type: 'refresh_token',
         refresh_token: tokens.refresh_token,
-        client_id: 'other-spa',
+        client_id: 'other-native',
       }),
       401,
       'invalid_grant',

@@ -28,7 +28,7 @@ async function signIn(tenant: EmulatedTenant, userId = ADA.id): Promise<TokenBod
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       grant_type: 'authorization_code',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       code,
       code_verifier: verifier,
       redirect_uri: REDIRECT_URI,
@@ -47,7 +47,7 @@ const refresh = (tenant: EmulatedTenant, refreshToken: string) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       grant_type: 'refresh_token',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       refresh_token: refreshToken,
     }),
   });

@@ -27,8 +27,12 @@ let base: string;
 emulatorPerTest(
   {
     clients: [
-      { clientId: CLIENT_ID, redirectUris: [REDIRECT_URI, 'http://localhost:5173/'] },
-      { clientId: 'other-spa', redirectUris: [REDIRECT_URI] },
+      {
+        clientId: CLIENT_ID,
+        appType: 'native',
+        redirectUris: [REDIRECT_URI, 'http://localhost:5173/'],
+      },
+      { clientId: 'other-native', appType: 'native', redirectUris: [REDIRECT_URI] },
     ],
   },
   (started) => ({ clock, base } = started),
@@ -151,7 +155,7 @@ describe('authorization_code grant: codes', () => {
   it('refuses a code issued to another client', async () => {
     const code = await getCode(base);
     await expectOAuthError(
-      await redeem(base, code, { client_id: 'other-spa' }),
+      await redeem(base, code, { client_id: 'other-native' }),
       401,
       'invalid_grant',
     );

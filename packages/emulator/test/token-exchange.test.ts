@@ -20,7 +20,7 @@ import {
   purposeToken,
   signIn,
   emulatorPerTest,
-  TWO_SPA_CLIENTS,
+  TWO_PUBLIC_CLIENTS,
   type ManualClock,
   type TokenBody,
 } from './helpers.js';
@@ -29,7 +29,7 @@ let clock: ManualClock;
 let base: string;
 let accessToken: string;
 
-emulatorPerTest(TWO_SPA_CLIENTS, (started) => ({ clock, base } = started));
+emulatorPerTest(TWO_PUBLIC_CLIENTS, (started) => ({ clock, base } = started));
 beforeEach(async () => {
   accessToken = (await signIn(base, { user: ADA.id })).tokens.access_token;
 });
@@ -152,7 +152,7 @@ describe('token exchange refusals', () => {
 
   it('refuses a subject token issued to another client with 401', async () => {
     await expectOAuthError(
-      await exchange(base, accessToken, 'websocket', { client_id: 'other-spa' }),
+      await exchange(base, accessToken, 'websocket', { client_id: 'other-native' }),
       401,
       'invalid_grant',
     );

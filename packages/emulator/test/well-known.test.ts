@@ -71,7 +71,7 @@ describe('/.well-known/oauth-authorization-server', () => {
     expect(protectedHeader.alg).toBe('ES256');
     expect(payload.sub).toBe(ADA.subject);
     expect(payload.userId).toBe(ADA.id);
-    expect(payload.client_id).toBe('demo-spa');
+    expect(payload.client_id).toBe('demo-native');
     expect(payload.scope).toBe(tokens.scope);
     expect(typeof payload.jti).toBe('string');
   });

@@ -61,10 +61,14 @@ function lazyInstance(options: QlikAuthOptions): QlikAuth {
         )[name]!(...args),
     ]),
   );
-  return Object.assign(lazy, {
-    getSnapshot: () => instance?.getSnapshot() ?? SERVER_STATE,
-    destroy: () => instance?.destroy(),
-  }) as unknown as QlikAuth;
+  return Object.defineProperties(
+    Object.assign(lazy, {
+      getSnapshot: () => instance?.getSnapshot() ?? SERVER_STATE,
+      destroy: () => instance?.destroy(),
+    }),
+    // Read by a client configured from the instance (qlik-embed's host config), in an effect.
+    { origin: { get: () => (instance ??= createQlikAuth(options)).origin, enumerable: true } },
+  ) as unknown as QlikAuth;
 }
 
 /**

@@ -33,7 +33,15 @@ export interface TestTenantConfig extends Partial<
    * emulated tenant answers for. No socket is opened on it. Default `http://localhost:8787`.
    */
   origin?: string;
-  /** The OAuth client id the signed-in clients use. Default `test-spa`. */
+  /**
+   * The type of the tenant's OAuth client, which decides what its clients get, as on Qlik Cloud:
+   * an `spa` (the default, like a real single-page app) is never given `offline_access` or a
+   * refresh token, so its session lasts as long as its access token; a `native` client (public,
+   * PKCE) gets a refresh token when it asks for `offline_access` and refreshes. (`web` clients
+   * are confidential, with a secret a browser client cannot keep: not offered here.)
+   */
+  appType?: 'spa' | 'native';
+  /** The OAuth client id the signed-in clients use. Default `test-spa`, or `test-native`. */
   clientId?: string;
   /** The redirect URI registered for that client. Default `http://localhost/callback`. */
   redirectUri?: string;
@@ -58,12 +66,19 @@ export interface TestSignInOptions {
 /**
  * An emulated Qlik Cloud tenant in the test's own process, and a way to get real signed-in
  * clients of it. Every control of the emulator's tenant is here too: faults on any path
- * (`addFault`), token lifetimes (`configure`), `revokeUser`, `disableUser`, the request log,
- * `reset`.
+ * (`addFault`), token lifetimes and session timeouts (`configure`), `revokeUser`, `disableUser`,
+ * `endLoginSessions`, the request log, `reset`.
+ *
+ * It plays one browser: the tenant's login session cookie from a sign-in is kept and sent with
+ * every later authorization request (`signIn`, `authorize`), so `prompt=none` signs in silently
+ * while that session lives, and answers `login_required` once it ends (its timeouts,
+ * `endLoginSessions`, `expireSession`).
  */
 export interface TestTenant extends EmulatedTenant {
   /** The tenant's origin: the `host` of its clients. */
   readonly origin: string;
+  /** The type of its OAuth client: `spa` (no refresh tokens) or `native`. */
+  readonly appType: 'spa' | 'native';
   /** The OAuth client id its clients use. */
   readonly clientId: string;
   /** The redirect URI registered for that client. */
@@ -76,7 +91,7 @@ export interface TestTenant extends EmulatedTenant {
   readonly emulator: EmulatedTenant;
   /**
    * The options of a client of this tenant: `host`, `clientId`, `redirectUri`, the tenant's
-   * `fetch` and clock, memory storage, and a `navigate` that goes nowhere. For a client you
+   * `fetch` and clock, memory storage, the scopes of its type (`offline_access` for a native client), and a `navigate` that goes nowhere. For a client you
    * create and sign in yourself (`createQlikAuth(tenant.clientOptions())`).
    */
   clientOptions(overrides?: Partial<QlikAuthOptions>): QlikAuthOptions;
@@ -90,12 +105,24 @@ export interface TestTenant extends EmulatedTenant {
    */
   signIn(userId: string, options?: TestSignInOptions): Promise<QlikAuth>;
   /**
-   * The user's session ends at the tenant: their access tokens expire and their refresh tokens
-   * are refused. Every client this tenant signed in as that user finds out as it would at
-   * expiry (it asks for a refresh, is refused, and becomes `signedOut` with a `session_expired`
-   * error); the promise resolves once they have. Other users are untouched.
+   * The user's session ends at the tenant: their access tokens expire, their grants are revoked
+   * (refresh tokens are refused) and their login sessions end (`prompt=none` answers
+   * `login_required`). Then every client this tenant signed in as that user is asked for a new
+   * token (`getToken({ forceRefresh: true })`), as its renewal would at expiry, and the promise
+   * resolves once each has answered. Other users are untouched.
+   *
+   * Every such client becomes `signedOut` with a `session_expired` error: a `native` client's
+   * refresh token is refused, and an `spa` client, which has none, has nothing to renew the
+   * refused access token with (the core never hands a refused token back).
    */
   expireSession(userId: string): Promise<void>;
+  /**
+   * Ends the user's login sessions at the tenant, as a sign-out there or a session timeout
+   * would: the next authorization request shows the login page, and one with `prompt=none` is
+   * answered with `login_required`. Tokens already issued keep working. Returns how many
+   * sessions ended.
+   */
+  endLoginSessions(userId: string): number;
   /**
    * The user's access tokens (and purpose tokens) expire now; their refresh tokens keep
    * working. API calls with an old token get 401, and a client refreshes and carries on.
@@ -105,7 +132,9 @@ export interface TestTenant extends EmulatedTenant {
   /**
    * Plays the browser at the authorization endpoint for a client you signed in yourself: follows
    * the URL its `signIn()` navigated to, signs in (or denies), and returns the redirect back to
-   * the app, for `handleRedirectCallback`.
+   * the app, for `handleRedirectCallback`. The tenant's login session cookie goes along, so a
+   * `prompt=none` request signs in silently while the session lives; a denial is made on the
+   * login page, without it.
    */
   authorize(authorizeUrl: string, choice?: LoginChoice): Promise<string>;
 }
@@ -138,9 +167,12 @@ function toUserConfig(user: TestUser): UserConfig {
  * @example
  * ```ts
  * const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
- * const auth = await tenant.signIn('ada');
+ * const auth = await tenant.signIn('ada'); // an spa client: no refresh token
  * render(<QlikAuthProvider auth={auth}><Dashboard /></QlikAuthProvider>);
- * await tenant.expireSession('ada'); // the app now shows its signed-out state
+ *
+ * const native = createTestTenant({ appType: 'native' }); // a client that refreshes
+ * const refreshing = await native.signIn('ada');
+ * await native.expireSession('ada'); // its refresh is refused: it is signed out
  * ```
  */
 export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
@@ -148,7 +180,8 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
   const {
     users = DEFAULT_USERS,
     origin: host = 'http://localhost:8787',
-    clientId = 'test-spa',
+    appType = 'spa',
+    clientId = `test-${appType}`,
     redirectUri = 'http://localhost/callback',
     autoApprove = true,
     now = () => Date.now(),
@@ -159,9 +192,7 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
     {
       ...settings,
       autoApprove,
-      clients: [
-        { clientId, appType: 'spa', redirectUris: [redirectUri], allowedOrigins: [origin] },
-      ],
+      clients: [{ clientId, appType, redirectUris: [redirectUri], allowedOrigins: [origin] }],
       users: users.map(toUserConfig),
     },
     { now },
@@ -183,16 +214,42 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
     fetch,
     now,
     navigate: () => {},
+    // What such an app asks for: a native client's refresh token needs offline_access, which a
+    // single-page app's scopes leave out (Qlik Cloud would not grant it).
+    scopes: appType === 'native' ? ['user_default', 'offline_access'] : ['user_default'],
     ...overrides,
   });
 
+  /**
+   * The one browser the tenant's clients run in: its cookie for the tenant (the login session)
+   * goes with every authorization request and is replaced by the one the tenant sets.
+   */
+  let sessionCookie: string | undefined;
+  const browser = {
+    config: () => emulated.config(),
+    configure: (changes: { autoApprove?: boolean }) => emulated.configure(changes),
+    async fetch(input: string | URL | Request, init?: RequestInit) {
+      const request = new Request(input, init);
+      // Set on the made Request: where Cookie is a forbidden header (happy-dom, as in a page),
+      // a Request constructed with it drops it.
+      if (sessionCookie) request.headers.set('cookie', sessionCookie);
+      const response = await emulated.fetch(request);
+      for (const header of response.headers.getSetCookie()) {
+        sessionCookie = header.split(';')[0];
+      }
+      return response;
+    },
+  };
+
   const authorize = (authorizeUrl: string, choice?: LoginChoice) =>
-    completeLogin(emulated, authorizeUrl, choice);
+    // Deny is a button on the login page, which a live session would skip.
+    completeLogin(choice?.deny ? emulated : browser, authorizeUrl, choice);
 
   return {
     ...emulated,
     emulator: emulated,
     origin,
+    appType,
     clientId,
     redirectUri,
     fetch,
@@ -225,6 +282,7 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
     async expireSession(userId) {
       emulated.expireAccessTokens(userId);
       emulated.revokeUser(userId);
+      emulated.endLoginSessions(userId);
       // What each client's refresh timer would do once its token has expired.
       await Promise.all(
         [...(signedIn.get(userId) ?? [])].map((auth) =>

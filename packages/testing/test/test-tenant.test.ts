@@ -1,4 +1,4 @@
-import { QlikAuthError, type QlikAuth } from '@qlik-auth/core';
+import { QlikAuthError, createQlikAuth, type QlikAuth } from '@qlik-auth/core';
 import type { EmulatedTenant } from '@qlik-auth/emulator';
 import { createHandlers } from '@qlik-auth/emulator/msw';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,19 @@ async function rejectionOf(promise: Promise<unknown>): Promise<QlikAuthError> {
 
 const me = async (auth: QlikAuth) => (await auth.fetch('/api/v1/users/me')).json();
 
+/**
+ * A silent sign-in (`prompt=none`) of a new client through the tenant's browser: `code` when the
+ * tenant's login session let it through, else the error the tenant redirected with.
+ */
+async function silentSignIn(tenant: ReturnType<typeof createTestTenant>): Promise<string> {
+  let authorizeUrl = '';
+  const auth = createQlikAuth(tenant.clientOptions({ navigate: (url) => (authorizeUrl = url) }));
+  clients.push(auth);
+  await auth.signIn({ prompt: 'none', loginHint: 'ada' });
+  const back = new URL(await tenant.authorize(authorizeUrl));
+  return back.searchParams.get('error') ?? (back.searchParams.has('code') ? 'code' : 'nothing');
+}
+
 describe('createTestTenant().signIn', () => {
   it('returns a real client, signed in as the user, through the whole redirect round trip', async () => {
     const tenant = createTestTenant({ users: [{ id: 'ada', name: 'Ada Lovelace' }] });
@@ -35,7 +48,8 @@ describe('createTestTenant().signIn', () => {
     expect(auth.getSnapshot()).toMatchObject({
       status: 'signedIn',
       user: { subject: 'emulator|ada', id: 'ada', name: 'Ada Lovelace' },
-      scopes: ['user_default', 'offline_access'],
+      // The default client is a single-page app: the tenant leaves offline_access out.
+      scopes: ['user_default'],
     });
     expect(await me(auth)).toMatchObject({ id: 'ada', name: 'Ada Lovelace' });
     const paths = tenant.requests().map((entry) => `${entry.method} ${entry.path}`);
@@ -78,9 +92,36 @@ describe('createTestTenant().signIn', () => {
   });
 });
 
-describe('the controls a test drives', () => {
-  it('expireSession: the user’s clients become signedOut with session_expired', async () => {
+describe('the client type', () => {
+  it('is a single-page app by default, which is never given offline_access or a refresh token', async () => {
     const tenant = createTestTenant();
+    expect(tenant.appType).toBe('spa');
+    expect(tenant.clientId).toBe('test-spa');
+    expect(tenant.config().clients).toMatchObject([{ clientId: 'test-spa', appType: 'spa' }]);
+    const auth = await signedIn(tenant, 'ada');
+    expect(auth.getSnapshot().scopes).toEqual(['user_default']);
+    // Nothing to refresh with: a forced renewal sends no refresh grant.
+    await auth.getToken({ forceRefresh: true }).catch(() => {});
+    expect(tenant.stats().refreshes).toBe(0);
+    expect(tenant.requests().filter((entry) => entry.grantType === 'refresh_token')).toEqual([]);
+  });
+
+  it('is a native client with appType native, which gets a refresh token and refreshes', async () => {
+    const tenant = createTestTenant({ appType: 'native' });
+    expect(tenant.clientId).toBe('test-native');
+    expect(tenant.config().clients).toMatchObject([{ clientId: 'test-native', appType: 'native' }]);
+    const auth = await signedIn(tenant, 'ada');
+    expect(auth.getSnapshot().scopes).toEqual(['user_default', 'offline_access']);
+    const before = await auth.getToken();
+    expect(await auth.getToken({ forceRefresh: true })).not.toBe(before);
+    expect(tenant.stats().refreshes).toBe(1);
+  });
+});
+
+describe('the controls a test drives', () => {
+  // A refusal needs something to refuse: a native client's refresh token.
+  it('expireSession: the user’s clients with a refresh token become signedOut with session_expired', async () => {
+    const tenant = createTestTenant({ appType: 'native' });
     const ada = await signedIn(tenant, 'ada');
     const alan = await signedIn(tenant, 'alan');
     await tenant.expireSession('ada');
@@ -92,8 +133,50 @@ describe('the controls a test drives', () => {
     expect((await rejectionOf(ada.getToken())).code).toBe('not_signed_in');
   });
 
-  it('expireAccessTokens: the API answers 401 once, the client refreshes and carries on', async () => {
+  it('expireSession: an spa client is signed out too, and its login session is over', async () => {
     const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    expect(await silentSignIn(tenant)).toBe('code');
+    const sent = tenant.requests().length;
+    await tenant.expireSession('ada');
+    expect(auth.getSnapshot()).toMatchObject({
+      status: 'signedOut',
+      error: { code: 'session_expired' },
+    });
+    // Nothing could renew it: no token request was made.
+    expect(
+      tenant
+        .requests()
+        .slice(sent)
+        .filter((r) => r.path === '/oauth/token'),
+    ).toEqual([]);
+    expect(await silentSignIn(tenant)).toBe('login_required');
+  });
+
+  it('endLoginSessions: prompt=none answers login_required, and the tokens keep working', async () => {
+    const tenant = createTestTenant();
+    const auth = await signedIn(tenant, 'ada');
+    expect(await silentSignIn(tenant)).toBe('code');
+    expect(tenant.endLoginSessions('ada')).toBe(1);
+    expect(await silentSignIn(tenant)).toBe('login_required');
+    expect((await auth.fetch('/api/v1/users/me')).status).toBe(200);
+    expect(auth.getSnapshot().status).toBe('signedIn');
+    expect(tenant.endLoginSessions('alan')).toBe(0);
+  });
+
+  it('keeps the login session between sign-ins, as one browser, until it times out', async () => {
+    let time = Date.parse('2030-01-01T00:00:00Z');
+    const tenant = createTestTenant({ now: () => time });
+    await signedIn(tenant, 'ada');
+    time += 29 * 60_000;
+    expect(await silentSignIn(tenant)).toBe('code');
+    // Qlik Cloud's default inactivity timeout: 30 minutes.
+    time += 30 * 60_000;
+    expect(await silentSignIn(tenant)).toBe('login_required');
+  });
+
+  it('expireAccessTokens: the API answers 401 once, the client refreshes and carries on', async () => {
+    const tenant = createTestTenant({ appType: 'native' });
     const auth = await signedIn(tenant, 'ada');
     const before = await auth.getToken();
     expect(tenant.expireAccessTokens('ada')).toBe(1);
@@ -104,7 +187,7 @@ describe('the controls a test drives', () => {
   });
 
   it('revokeUser: the next refresh is refused and the session ends', async () => {
-    const tenant = createTestTenant();
+    const tenant = createTestTenant({ appType: 'native' });
     const auth = await signedIn(tenant, 'ada');
     expect(tenant.revokeUser('ada')).toBe(1);
     expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
@@ -115,7 +198,7 @@ describe('the controls a test drives', () => {
   });
 
   it('a refused refresh (a fault on the token endpoint) ends the session', async () => {
-    const tenant = createTestTenant();
+    const tenant = createTestTenant({ appType: 'native' });
     const auth = await signedIn(tenant, 'ada');
     tenant.addFault({
       path: '/oauth/token',
@@ -144,8 +227,8 @@ describe('the controls a test drives', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
   });
 
-  it('an API answering 401: the client retries once with a fresh token, then hands back the 401', async () => {
-    const tenant = createTestTenant();
+  it('an API answering 401: the client retries once with a refreshed token, then hands back the 401', async () => {
+    const tenant = createTestTenant({ appType: 'native' });
     const auth = await signedIn(tenant, 'ada');
     tenant.addFault({ path: '/api/v1/items', status: 401 });
     expect((await auth.fetch('/api/v1/items')).status).toBe(401);
@@ -157,7 +240,6 @@ describe('the controls a test drives', () => {
   it('authorize with deny: the app gets the access_denied error redirect', async () => {
     const tenant = createTestTenant();
     let authorizeUrl = '';
-    const { createQlikAuth } = await import('@qlik-auth/core');
     const auth = createQlikAuth(tenant.clientOptions({ navigate: (url) => (authorizeUrl = url) }));
     clients.push(auth);
     await auth.signIn();
@@ -170,7 +252,11 @@ describe('the controls a test drives', () => {
 
   it('runs on the test’s clock: tokens expire when the clock says so', async () => {
     let time = Date.parse('2030-01-01T00:00:00Z');
-    const tenant = createTestTenant({ now: () => time, accessTokenTtlSeconds: 600 });
+    const tenant = createTestTenant({
+      now: () => time,
+      accessTokenTtlSeconds: 600,
+      appType: 'native',
+    });
     const auth = await signedIn(tenant, 'ada');
     expect(auth.getSnapshot().expiresAt).toBe(time + 600_000);
     const first = await auth.getToken();

@@ -18,23 +18,29 @@ async function challengeOf(verifier: string): Promise<string> {
     .replace(/=+$/, '');
 }
 
+/** An authorization request of a default client, with PKCE for `verifier`. */
+async function authorizeUrl(clientId: string, scope: string, verifier: string): Promise<URL> {
+  const url = new URL('/oauth/authorize', BASE);
+  for (const [key, value] of Object.entries({
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+    scope,
+    state: 'state-1',
+    code_challenge: await challengeOf(verifier),
+    code_challenge_method: 'S256',
+  })) {
+    url.searchParams.set(key, value);
+  }
+  return url;
+}
+
 /** Signs in with a fake clock, lets the token expire by the clock, refreshes, then expires the session. */
 export async function signInWithFakeClock(): Promise<void> {
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const tenant = createTenant({ autoApprove: true }, { now: () => clock });
   const verifier = 'v'.repeat(43);
-  const authorize = new URL('/oauth/authorize', BASE);
-  for (const [key, value] of Object.entries({
-    client_id: 'demo-spa',
-    redirect_uri: REDIRECT_URI,
-    response_type: 'code',
-    scope: 'user_default offline_access',
-    state: 'state-1',
-    code_challenge: await challengeOf(verifier),
-    code_challenge_method: 'S256',
-  })) {
-    authorize.searchParams.set(key, value);
-  }
+  const authorize = await authorizeUrl('demo-native', 'user_default offline_access', verifier);
   const redirect = await tenant.fetch(authorize);
   expect(redirect.status).toBe(302);
   const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
@@ -47,7 +53,7 @@ export async function signInWithFakeClock(): Promise<void> {
   const tokens = (await (
     await tokenRequest({
       grant_type: 'authorization_code',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       code,
       code_verifier: verifier,
       redirect_uri: REDIRECT_URI,
@@ -69,7 +75,7 @@ export async function signInWithFakeClock(): Promise<void> {
   const refreshed = (await (
     await tokenRequest({
       grant_type: 'refresh_token',
-      client_id: 'demo-spa',
+      client_id: 'demo-native',
       refresh_token: tokens.refresh_token,
     })
   ).json()) as { access_token: string };
@@ -78,4 +84,25 @@ export async function signInWithFakeClock(): Promise<void> {
   expect(tenant.expireAccessTokens('user-ada')).toBe(1);
   expect((await me(refreshed.access_token)).status).toBe(401);
   expect(tenant.stats()).toMatchObject({ tokensIssued: 2, refreshes: 1 });
+}
+
+/**
+ * Signs in, then signs in again with `prompt=none` on the login session cookie: the cookie must
+ * leave the tenant and come back even where Set-Cookie and Cookie are forbidden headers at
+ * construction (happy-dom, as in a page), so it is read from the response and set on the made
+ * request, as a cookie-keeping test browser would.
+ */
+export async function keepsTheLoginSession(): Promise<void> {
+  const tenant = createTenant({ autoApprove: true });
+  const authorize = await authorizeUrl('demo-spa', 'user_default', 'v'.repeat(43));
+  const first = await tenant.fetch(authorize);
+  const cookie = first.headers.getSetCookie()[0]?.split(';')[0];
+  expect(cookie).toMatch(/^qlik_emulator_session=/);
+  authorize.searchParams.set('prompt', 'none');
+  const silent = new Request(authorize);
+  silent.headers.set('cookie', cookie!);
+  const second = await tenant.fetch(silent);
+  const back = new URL(second.headers.get('location')!);
+  expect(back.searchParams.get('error')).toBeNull();
+  expect(back.searchParams.get('code')).toBeTruthy();
 }

@@ -22,9 +22,13 @@ afterEach(() => {
   for (const auth of instances.splice(0)) auth.destroy();
 });
 
-/** The tenant of this test file's tests, with the two counts they read from its request log. */
-function createTenant() {
+/**
+ * A tenant of this test file's tests, with the two counts they read from its request log. Its
+ * client is a single-page app (no refresh tokens, as on Qlik Cloud) or a native client.
+ */
+function createTenant(appType: TestTenant['appType']) {
   const kit = createTestTenant({
+    appType,
     users: [{ id: 'user-ada', subject: 'emulator|ada', name: 'Ada Lovelace' }],
     redirectUri: `${location.origin}/callback`,
   });
@@ -38,10 +42,10 @@ function createTenant() {
 }
 
 /**
- * One tenant per test file, reset for each test: its ES256 signing key pair is the costly part
- * of a tenant, and a reset forgets all but the keys.
+ * One tenant per client type and test file, reset for each test: its ES256 signing key pair is
+ * the costly part of a tenant, and a reset forgets all but the keys.
  */
-let shared: ReturnType<typeof createTenant> | undefined;
+const shared = new Map<TestTenant['appType'], ReturnType<typeof createTenant>>();
 
 /** A Qlik OAuth error body (`meta.error` the RFC 6749 name), as a fault the tenant answers with. */
 export const oauthError = (status: number, error: string, detail: string) => ({
@@ -55,16 +59,19 @@ export const oauthError = (status: number, error: string, detail: string) => ({
  * An emulated tenant (`@qlik-auth/testing`, the emulator's own handler), reset, with the given
  * settings (token lifetimes), and the options of a real core instance wired to it. Each call
  * gets an empty IndexedDB (fake-indexeddb): tests never share a session. `navigate` is recorded
- * instead of leaving the page.
+ * instead of leaving the page. The client is a single-page app unless `appType: 'native'` (a
+ * test of refreshing needs a refresh token, which Qlik Cloud gives native and web clients only).
  */
 export function setup(
   overrides: {
+    appType?: TestTenant['appType'];
     tenant?: Parameters<TestTenant['configure']>[0];
     auth?: Partial<QlikAuthOptions>;
   } = {},
 ) {
-  shared ??= createTenant();
-  const tenant = shared;
+  const appType = overrides.appType ?? 'spa';
+  const tenant = shared.get(appType) ?? createTenant(appType);
+  shared.set(appType, tenant);
   tenant.reset();
   tenant.configure(overrides.tenant ?? {});
   globalThis.indexedDB = new IDBFactory();

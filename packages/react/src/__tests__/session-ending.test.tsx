@@ -76,9 +76,7 @@ describe('useQlikSessionEnding', () => {
   });
 
   it('says a session with a refresh token renews itself, and is never ending', async () => {
-    const { create, signedInBefore } = setup({
-      auth: { scopes: ['user_default', 'offline_access'] },
-    });
+    const { create, signedInBefore } = setup({ appType: 'native' });
     await signedInBefore();
     render(
       <QlikAuthProvider auth={create()}>
@@ -148,7 +146,9 @@ describe('RequireQlikAuth when the session ends', () => {
     clock.later = MINUTE;
     await act(() => auth.getToken({ forceRefresh: true }).catch(() => {}));
     await vi.waitFor(() => expect(navigations).toHaveLength(1));
-    // The tenant has no login session for this browser: login_required, back on the redirect URI.
+    // The user's login session at the tenant has ended meanwhile: login_required, back on the
+    // redirect URI.
+    tenant.endLoginSessions('user-ada');
     const refused = await tenant.authorize(navigations[0]!);
     expect(query(refused).get('error')).toBe('login_required');
     history.replaceState(null, '', refused);
@@ -184,6 +184,7 @@ describe('RequireQlikAuth when the session ends', () => {
     await vi.waitFor(() => expect(auth.getSnapshot().status).toBe('signedIn'));
     await auth.reauthorize();
     await auth.getToken({ forceRefresh: true }).catch(() => {});
+    tenant.endLoginSessions('user-ada');
     history.replaceState(null, '', await tenant.authorize(navigations.at(-1)!));
     render(
       <QlikAuthProvider auth={create()}>

@@ -48,9 +48,8 @@ describe('useQlikAuth', () => {
   });
 
   it('signOut shows signed out at once and revokes both tokens', async () => {
-    const { create, signedInBefore, tenant } = setup({
-      auth: { scopes: ['user_default', 'offline_access'] },
-    });
+    // Both: a native client's session has a refresh token beside the access token.
+    const { create, signedInBefore, tenant } = setup({ appType: 'native' });
     await signedInBefore();
     function SignOut() {
       const { signOut } = useQlikAuth();

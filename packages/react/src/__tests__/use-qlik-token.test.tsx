@@ -131,9 +131,9 @@ describe('useQlikToken', () => {
   it('renews the access token shortly before it expires, in the background', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { create, navigations, tenant } = setup({
+      appType: 'native',
       tenant: { accessTokenTtlSeconds: 600 },
-      // A session with a refresh token (a native or web client's), renewed without the user.
-      auth: { storage: 'memory', scopes: ['user_default', 'offline_access'] },
+      auth: { storage: 'memory' },
     });
     const auth = create();
     await auth.signIn();

@@ -31,7 +31,7 @@ const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
  * The record, shared by the tabs, of when a tab last left to re-authorize by redirect: for this
  * long after, the other tabs wait for its session instead of leaving too.
  */
-const REAUTHORIZATION = 'reauthorization';
+const REAUTHORIZATION = 'reauth';
 const REAUTHORIZATION_WAIT_MS = 30_000;
 /**
  * A session that ends this soon after it began is not re-authorized (a clock, or a tenant, that
@@ -225,7 +225,13 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   async function silent(): Promise<Session | QlikAuthError> {
     const { url, state } = await authorize({ prompt: 'none' }, true);
     try {
-      return (await redeemResponse(deps, new URL(await options.renewal!(url)).searchParams))[1];
+      const [, outcome] = await redeemResponse(
+        deps,
+        new URL(await options.renewal!(url)).searchParams,
+      );
+      // The tenant's "try again later" (temporarily_unavailable, server_error) is retried.
+      if (outcome instanceof QlikAuthError && outcome.retryable) throw outcome;
+      return outcome;
     } catch (thrown) {
       dropTransaction(vault, state).catch(() => {});
       throw await classifyError(thrown);

@@ -93,7 +93,6 @@ export function createRenewal(
         if (reason.retryable) throw reason;
         return reason;
       });
-      if (renewed instanceof QlikAuthError && renewed.retryable) throw renewed;
       outcome =
         renewed instanceof QlikAuthError
           ? keep

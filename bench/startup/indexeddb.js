@@ -3,10 +3,11 @@
 import { fail, report } from './report.js';
 
 const { database, records } = window.benchConfig.floor;
+const since = performance.now();
 const request = indexedDB.open(database);
 request.onerror = () => fail(request.error);
 request.onsuccess = () => {
   const store = request.result.transaction('records').objectStore('records');
   const reads = records.map((key) => store.get(key));
-  reads.at(-1).onsuccess = () => report(reads.every((read) => read.result) && 'key+session');
+  reads.at(-1).onsuccess = () => report(reads.every((read) => read.result) && 'key+session', since);
 };

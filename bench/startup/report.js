@@ -5,10 +5,13 @@
 /** Milliseconds since navigation start at which this module's bundle finished evaluating. */
 export const evaluated = performance.now();
 
-/** Publishes the time of the first answer (a token, a user, a read) and a sample of it. */
-export function report(answer) {
+/**
+ * Publishes the time of the first answer (a token, a user, a read), a sample of it, and `since`:
+ * when the work that answered began (where a page says).
+ */
+export function report(answer, since) {
   const done = performance.now();
-  window.startup = { evaluated, done, sample: String(answer).slice(0, 12) };
+  window.startup = { evaluated, done, since, sample: String(answer).slice(0, 12) };
 }
 
 /** Publishes a failure, so that the bench says what went wrong instead of waiting forever. */

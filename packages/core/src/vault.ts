@@ -49,9 +49,11 @@ const isVaultKey = (key: unknown): key is CryptoKey =>
 export function createVault(store: Store, onCorrupt: (name: string) => void): Vault {
   /**
    * The stored key, or a new one when there is none or it is not a vault key. Fails with
-   * `storage_unavailable`, WebCrypto's faults (missing in an insecure context) included.
+   * `unsupported` without Web Crypto, else with `storage_unavailable`, WebCrypto's faults
+   * included.
    */
   async function getKey(): Promise<CryptoKey> {
+    requireWebCrypto();
     try {
       const fresh = (await crypto.subtle.generateKey(AES_GCM, false, [
         'encrypt',
@@ -99,17 +101,15 @@ export function createVault(store: Store, onCorrupt: (name: string) => void): Va
       const [key, record] = await store.getMany([KEY, name]);
       return open(name, record, async () => (isVaultKey(key) ? key : undefined));
     },
-    async take(name) {
-      // Before the record is taken out: without Web Crypto, it could not be opened.
-      requireWebCrypto();
-      return open(name, await store.update(name, () => undefined));
-    },
+    // Without Web Crypto nothing was ever sealed, so nothing is lost by taking a record first.
+    take: async (name) => open(name, await store.update(name, () => undefined)),
     async write(name, value, tag, replaces) {
-      requireWebCrypto();
+      // The key first: it checks that there is Web Crypto.
+      const key = await getKey();
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const data = await crypto.subtle.encrypt(
         { name: 'AES-GCM', iv, additionalData: utf8(name) },
-        await getKey(),
+        key,
         utf8(JSON.stringify(value)),
       );
       const sealed: SealedRecord = { iv, data, tag };

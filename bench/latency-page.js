@@ -51,31 +51,7 @@ window.bench = {
     await auth.getToken(); // restores from IndexedDB once
     return time(iterations, () => auth.getToken());
   },
-  async qlikAuthCold() {
-    // First call of a fresh instance on a freshly loaded page, timed from createQlikAuth: open
-    // IndexedDB, read the key and the session, decrypt.
-    const start = performance.now();
-    const auth = createQlikAuth(config());
-    const token = await auth.getToken();
-    return { micros: (performance.now() - start) * 1000, sample: token.slice(0, 12) };
-  },
-  async indexedDbFloor() {
-    // The storage part alone, without the library: open the core's database on a freshly loaded
-    // page and read its two records in one transaction (what a restore cannot do without).
-    const { host, clientId } = config();
-    const start = performance.now();
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open(`qlik-auth:${new URL(host).origin}:${clientId}`);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const records = db.transaction('records').objectStore('records');
-    const [key, session] = ['key', 'session'].map((name) => records.get(name));
-    await new Promise((resolve) => (session.onsuccess = resolve));
-    const micros = (performance.now() - start) * 1000;
-    db.close();
-    return { micros, sample: String(key.result && session.result && 'key+session') };
-  },
+
   /** Puts a valid user where oidc-client-ts keeps it (sessionStorage, which a reload keeps). */
   oidcSeed() {
     const { host, clientId } = config();
@@ -91,13 +67,7 @@ window.bench = {
       }),
     );
   },
-  async oidcClientTsCold() {
-    // The same for oidc-client-ts: a new UserManager on a freshly loaded page, its first getUser().
-    const start = performance.now();
-    const manager = oidcManager();
-    const token = (await manager.getUser())?.access_token;
-    return { micros: (performance.now() - start) * 1000, sample: token.slice(0, 12) };
-  },
+
   async oidcClientTs(iterations) {
     const manager = oidcManager();
     window.bench.oidcSeed();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Latency of a cached token lookup in real Chromium, side by side: a plain in-memory getter,
 // @qlik-auth/core's getToken() on a real session signed in against the emulator, and the peers'
-// equivalents on a seeded cache. Prints microseconds per call; asserts nothing.
+// equivalents on a seeded cache. Prints microseconds per call; asserts nothing. Start-up (the
+// first token after a page load) is measured from navigation start by startup.mjs.
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,6 @@ import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
-const RELOADS = Number(process.env.BENCH_RELOADS ?? 40);
 const PORT = 4173; // a registered origin of the emulator's default client
 
 const script = new TextDecoder().decode(
@@ -60,48 +60,12 @@ try {
   await run('oidc-client-ts getUser() (sessionStorage)', 'oidcClientTs', ITERATIONS);
   await run('auth0-spa-js getTokenSilently() (cache)', 'auth0', ITERATIONS);
 
-  // Start-up: the first call of a new instance on a freshly reloaded page, each library in turn
-  // (interleaved, so that the machine's load falls on both alike), timed from its constructor.
-  const cold = { qlikAuthCold: [], oidcClientTsCold: [], indexedDbFloor: [] };
-  const samples = {};
-  await tab.evaluate(() => window.bench.oidcSeed());
-  for (let i = 0; i < RELOADS; i += 1) {
-    for (const fn of Object.keys(cold)) {
-      await tab.reload();
-      await tab.waitForFunction(() => window.bench);
-      const result = await tab.evaluate((f) => window.bench[f](), fn);
-      cold[fn].push(result.micros / 1000);
-      samples[fn] = result.sample;
-    }
-  }
-
   const version = browser.version();
   console.log(`\nCached token lookup in Chromium ${version}, ${ITERATIONS} awaited calls each\n`);
   console.log(`${'call'.padEnd(50)}${'µs/call'.padStart(12)}  sample`);
   for (const row of rows) {
     if (row.error) console.log(`${row.name.padEnd(50)}${'n/a'.padStart(12)}  ${row.error}`);
     else console.log(`${row.name.padEnd(50)}${row.micros.toFixed(2).padStart(12)}  ${row.sample}…`);
-  }
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  };
-  const quantile = (values, q) =>
-    [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
-  console.log(`\nStart-up: first call after a reload, ${RELOADS} reloads each (ms)\n`);
-  console.log(
-    `${'call'.padEnd(50)}${'median'.padStart(8)}${'p10'.padStart(8)}${'p90'.padStart(8)}  sample`,
-  );
-  for (const [name, fn] of [
-    ['@qlik-auth/core first getToken() (IndexedDB)', 'qlikAuthCold'],
-    ['oidc-client-ts first getUser() (sessionStorage)', 'oidcClientTsCold'],
-    ['IndexedDB open + one read of 2 records (floor)', 'indexedDbFloor'],
-  ]) {
-    const values = cold[fn];
-    console.log(
-      `${name.padEnd(50)}${median(values).toFixed(2).padStart(8)}${quantile(values, 0.1).toFixed(2).padStart(8)}${quantile(values, 0.9).toFixed(2).padStart(8)}  ${samples[fn]}…`,
-    );
   }
   console.log('');
 } finally {

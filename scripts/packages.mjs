@@ -8,7 +8,8 @@
 //             every tarball
 //   load      a scratch project in the temp dir installs the tarballs with npm (plus the
 //             packages' peers); its ES module part imports every entry, its CommonJS part
-//             requires every entry, and Jest 30 with no config at all (CommonJS) loads them too
+//             requires every entry, and Jest 30 with no config at all (CommonJS) loads them too;
+//             Jest 30 with `testEnvironment: 'jsdom'` and no setup files renders the provider
 //   examples  every ts/tsx code block of the READMEs and docs pages, type-checked against the
 //             installed tarballs
 //   nextjs    fixtures/nextjs (Next.js 15 App Router, QlikAuthProvider in a server page) installs
@@ -249,6 +250,7 @@ async function installScratch(extraPackages = []) {
     dependencies,
     devDependencies: {
       jest: '^30.2.0',
+      'jest-environment-jsdom': '^30.2.0',
       typescript: workspaceRange('typescript'),
       '@types/node': workspaceRange('@types/node'),
       '@types/react': '^19.2.0',
@@ -357,6 +359,65 @@ ${
 }`,
   );
 
+  // Jest's jsdom environment as a new user meets it (Next.js documents the same setup): no setup
+  // files, hence no TextEncoder, Web Crypto, fetch or IndexedDB. Loading must not throw there.
+  const jsdom = join(scratch, 'jsdom');
+  if (ours(manifest, '@qlik-auth/react') && ours(manifest, '@qlik-auth/core')) {
+    mkdirSync(jsdom, { recursive: true });
+    writeJson(join(jsdom, 'package.json'), {
+      name: 'scratch-jsdom',
+      private: true,
+      type: 'commonjs',
+      jest: { testEnvironment: 'jsdom' },
+    });
+    writeFileSync(
+      join(jsdom, 'provider.test.js'),
+      `const { act, createElement } = require('react');
+const { createRoot } = require('react-dom/client');
+const { createQlikAuth, QlikAuthError } = require('@qlik-auth/core');
+const { QlikAuthProvider, useQlikAuth } = require('@qlik-auth/react');
+
+globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+
+function Status() {
+  return createElement('p', null, useQlikAuth().status);
+}
+
+test('the environment is the bare one (else this file proves nothing)', () => {
+  expect(typeof TextEncoder === 'undefined' || !globalThis.crypto?.subtle).toBe(true);
+});
+
+test('a component under QlikAuthProvider renders, signed out', async () => {
+  const warnings = [];
+  const auth = createQlikAuth({
+    host: 'tenant.eu.qlikcloud.com',
+    clientId: 'spa',
+    onWarning: (message) => warnings.push(message),
+  });
+  const root = createRoot(document.body.appendChild(document.createElement('div')));
+  await act(async () => root.render(createElement(QlikAuthProvider, { auth }, createElement(Status))));
+  await act(() => auth.getToken().catch(() => {}));
+  expect(document.body.textContent).toBe('signedOut');
+  // No IndexedDB in jsdom: sessions live in memory, and the core says so once.
+  expect(warnings).toEqual([expect.stringContaining('using memory only')]);
+  act(() => root.unmount());
+  auth.destroy();
+});
+
+test('signing in rejects with a typed error that names the test environment', async () => {
+  const auth = createQlikAuth({ host: 'tenant.eu.qlikcloud.com', clientId: 'spa', onWarning() {} });
+  const signIn = auth.signIn();
+  await expect(signIn).rejects.toBeInstanceOf(QlikAuthError);
+  await expect(signIn).rejects.toMatchObject({
+    code: 'unsupported',
+    message: expect.stringContaining('@qlik-auth/testing/environment'),
+  });
+  auth.destroy();
+});
+`,
+    );
+  }
+
   console.log('\n# ES module project: import every entry');
   const fromEsm = JSON.parse(await capture(process.execPath, ['load.js'], { cwd: esm }));
   console.log('\n# CommonJS project: require every entry');
@@ -372,6 +433,12 @@ ${
   await sh(process.execPath, [join(scratch, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], {
     cwd: cjs,
   });
+  if (existsSync(jsdom)) {
+    console.log("\n# Jest, testEnvironment 'jsdom', no setup files: render the provider");
+    await sh(process.execPath, [join(scratch, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], {
+      cwd: jsdom,
+    });
+  }
 }
 
 function ours(manifest, name) {

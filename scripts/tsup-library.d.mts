@@ -12,3 +12,5 @@ export declare function libraryConfig(library: {
   inline?: string[];
   extra?: Options[];
 }): Options[];
+/** The esbuild plugin that makes inlined dependencies create their TextEncoder/TextDecoder on use. */
+export declare const lazyTextCodecs: import('esbuild').Plugin;

@@ -3,6 +3,7 @@
 // `import`, `.d.cts` for `require`), so the package loads from `import`, from `require` on Node
 // and from Jest's default CommonJS setup. How to add an entry: CONTRIBUTING.md, "Packaging".
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 
 /** Finds `<dir>/node_modules/<name>/package.json` the way Node walks up from `dir`. */
@@ -53,6 +54,40 @@ export function esmOnlyDependencies(packageDir) {
     return ext === '.mjs' || ((ext === '.js' || ext === '') && dep.type === 'module');
   });
 }
+
+/** A dependency's own top-level `const encoder = new TextEncoder();` (or `TextDecoder`). */
+const TOP_LEVEL_CODEC = /^(const|let|var) ([\w$]+) = new Text(En|De)coder\(\);$/gm;
+
+/**
+ * An esbuild plugin for the builds that inline dependencies (the CommonJS build). A dependency
+ * that makes its `TextEncoder` when its module loads (oauth4webapi makes one of each, for its
+ * base64url and JSON helpers) throws a `ReferenceError` where the global is missing: Jest's
+ * jsdom environment, before any test runs. Each such declaration becomes an object with the one
+ * method, which makes the encoder on use. Loading then never throws; the first use in such an
+ * environment still fails, after the core has checked and said what to do
+ * (`requireWebCrypto` in packages/core/src/platform.ts); and an environment completed after
+ * loading (`@qlik-auth/testing` adds the globals when a test tenant is made) is seen. Chosen
+ * over a `typeof TextEncoder` guard, which would keep `undefined` for good in that last case, and
+ * over a patched copy of the dependency, which an update would silently undo: this matches the
+ * exact statement, and a test loads the built output without the globals.
+ */
+export const lazyTextCodecs = {
+  name: 'lazy-text-codecs',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      if (!source.match(TOP_LEVEL_CODEC)) return undefined;
+      return {
+        contents: source.replace(TOP_LEVEL_CODEC, (_, kind, name, which) => {
+          const method = which === 'En' ? 'encode' : 'decode';
+          return `${kind} ${name} = { ${method}: (...args) => new Text${which}coder().${method}(...args) };`;
+        }),
+        loader: 'js',
+        resolveDir: dirname(path),
+      };
+    });
+  },
+};
 
 /**
  * tsup options for a published package.
@@ -106,6 +141,7 @@ export function libraryConfig({
       format: ['cjs'],
       dts: { entry },
       noExternal: [...new Set([...esmOnlyDependencies(packageDir), ...inline])],
+      esbuildPlugins: [lazyTextCodecs],
     },
     ...extra,
   ];

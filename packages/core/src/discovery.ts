@@ -2,6 +2,7 @@ import { discoveryRequest, processDiscoveryResponse, type AuthorizationServer } 
 import { classifyError } from './classify.js';
 import { QlikAuthError } from './errors.js';
 import { parseUrl, type ResolvedOptions } from './options.js';
+import { requireWebCrypto } from './platform.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -12,7 +13,8 @@ import type { Transport } from './transport.js';
  * origin (a compromised or misconfigured response) fails with `untrusted_url`, and nothing is
  * sent there (RFC 9700 section 4.1.1: no token to a place the client did not choose). A failed
  * discovery is not kept, so the next sign-in tries again. Restoring a session never needs
- * metadata: reloads stay offline.
+ * metadata: reloads stay offline. Every protocol step starts here, so this is also where an
+ * environment without Web Crypto (which PKCE and the sealed session need) is told so.
  */
 export function createDiscovery(
   options: ResolvedOptions,
@@ -21,6 +23,7 @@ export function createDiscovery(
   let metadata: Promise<AuthorizationServer> | undefined;
   return () => {
     metadata ??= (async () => {
+      requireWebCrypto();
       const issuer = new URL(options.origin);
       const as =
         options.metadata ??

@@ -1,4 +1,5 @@
 import { QlikAuthError } from './errors.js';
+import { requireWebCrypto, utf8 } from './platform.js';
 import { storageFailed, type Store } from './storage.js';
 
 /** What is stored for a sealed value: AES-GCM ciphertext, its nonce, and a plain tag. */
@@ -31,7 +32,6 @@ export interface Vault {
 }
 
 const KEY = 'key';
-const encoder = new TextEncoder();
 const AES_GCM = { name: 'AES-GCM', length: 256 };
 
 /**
@@ -49,9 +49,11 @@ const isVaultKey = (key: unknown): key is CryptoKey =>
 export function createVault(store: Store, onCorrupt: (name: string) => void): Vault {
   /**
    * The stored key, or a new one when there is none or it is not a vault key. Fails with
-   * `storage_unavailable`, WebCrypto's faults (missing in an insecure context) included.
+   * `unsupported` without Web Crypto, else with `storage_unavailable`, WebCrypto's faults
+   * included.
    */
   async function getKey(): Promise<CryptoKey> {
+    requireWebCrypto();
     try {
       const fresh = (await crypto.subtle.generateKey(AES_GCM, false, [
         'encrypt',
@@ -72,12 +74,14 @@ export function createVault(store: Store, onCorrupt: (name: string) => void): Va
     key: () => Promise<CryptoKey | undefined> = getKey,
   ): Promise<unknown> {
     if (record === undefined) return undefined;
+    // Outside the try below: a missing Web Crypto is no reason to delete the record.
+    requireWebCrypto();
     const usable = await key();
     try {
       if (!usable) throw new Error('no vault key');
       const { iv, data } = record as SealedRecord;
       const plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
+        { name: 'AES-GCM', iv, additionalData: utf8(name) },
         usable,
         data,
       );
@@ -97,13 +101,16 @@ export function createVault(store: Store, onCorrupt: (name: string) => void): Va
       const [key, record] = await store.getMany([KEY, name]);
       return open(name, record, async () => (isVaultKey(key) ? key : undefined));
     },
+    // Without Web Crypto nothing was ever sealed, so nothing is lost by taking a record first.
     take: async (name) => open(name, await store.update(name, () => undefined)),
     async write(name, value, tag, replaces) {
+      // The key first: it checks that there is Web Crypto.
+      const key = await getKey();
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const data = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
-        await getKey(),
-        encoder.encode(JSON.stringify(value)),
+        { name: 'AES-GCM', iv, additionalData: utf8(name) },
+        key,
+        utf8(JSON.stringify(value)),
       );
       const sealed: SealedRecord = { iv, data, tag };
       await (replaces === undefined

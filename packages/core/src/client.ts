@@ -5,7 +5,7 @@ import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
 import { authorizedFetch, tenantUrl } from './fetch.js';
-import { parseUrl, resolveOptions, type QlikAuthOptions } from './options.js';
+import { parseUrl, resolveOptions, type QlikAuthOptions, type RenewalContext } from './options.js';
 import { createAuthorizationRequest, POPUP_STATE } from './pkce.js';
 import { createPurposeTokens } from './purpose-tokens.js';
 import { createRenewal, type RenewalOutcome } from './refresh.js';
@@ -217,31 +217,18 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     }
   }
 
-  /**
-   * Re-authorizes with `prompt=none` through the app's `renewal` (a hidden frame): a new session,
-   * or the tenant's answer as an error (`login_required`, ...). A failure to get an answer is
-   * thrown; its transaction will never be used.
-   */
-  async function silent(): Promise<Session | QlikAuthError> {
-    const { url, state } = await authorize({ prompt: 'none' }, true);
-    try {
-      const [, outcome] = await redeemResponse(
-        deps,
-        new URL(await options.renewal!(url)).searchParams,
-      );
-      // The tenant's "try again later" (temporarily_unavailable, server_error) is retried.
-      if (outcome instanceof QlikAuthError && outcome.retryable) throw outcome;
-      return outcome;
-    } catch (thrown) {
-      dropTransaction(vault, state).catch(() => {});
-      throw await classifyError(thrown);
-    }
-  }
+  /** What the app's `renewal` (a hidden frame) needs of this instance. */
+  const renewal = options.renewal;
+  const context: RenewalContext = {
+    authorize: () => authorize({ prompt: 'none' }, true),
+    redeem: async (url) => (await redeemResponse(deps, new URL(url).searchParams))[1],
+    drop: (state) => dropTransaction(vault, state),
+  };
 
   const renew = createRenewal(
     persistence,
     grant,
-    options.renewal && silent,
+    renewal && ((from, keep) => renewal(context, from, keep)),
     now,
     dueAt,
     channel.post,

@@ -33,7 +33,8 @@ export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from '.
 export type {
   AuthorizationServerMetadata,
   QlikAuthOptions,
-  SilentAuthorization,
+  RenewalContext,
+  SilentRenewal,
 } from './options.js';
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';

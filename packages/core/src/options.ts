@@ -1,13 +1,29 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import { QlikAuthError } from './errors.js';
+import type { Session } from './session.js';
 import { METHODS, type SessionStore } from './storage.js';
 
+/** What a silent renewal gets from its instance (internal: the core makes it, a renewal uses it). */
+export interface RenewalContext {
+  /** Builds and stores a `prompt=none` request whose response is handed back to this window. */
+  authorize(): Promise<{ url: string; state: string }>;
+  /** Redeems a response URL: the new session, or the tenant's answer as an error. */
+  redeem(responseUrl: string): Promise<Session | QlikAuthError>;
+  /** Forgets the transaction of a request whose response will never come. */
+  drop(state: string): Promise<void>;
+}
+
 /**
- * Runs an authorization request that needs no user (`prompt=none`) out of sight, and resolves
- * with the URL the tenant redirected back to (a code, or an error such as `login_required`).
- * Rejects with a {@link QlikAuthError} when it cannot get one. Made by `iframeRenewal()`.
+ * How a session without a refresh token renews itself without the user (the `renewal` option):
+ * made by `iframeRenewal()`. Given the session to renew and whether it may be kept while valid,
+ * it resolves with the renewed session, the session kept (marked not renewable) or the error that
+ * ends it; it throws when no answer came (a timeout), which is retried with backoff.
  */
-export type SilentAuthorization = (authorizeUrl: string) => Promise<string>;
+export type SilentRenewal = (
+  context: RenewalContext,
+  from: Session,
+  keep: boolean,
+) => Promise<Session | QlikAuthError>;
 
 /** RFC 8414 authorization server metadata, as `/.well-known/oauth-authorization-server` returns. */
 export type AuthorizationServerMetadata = AuthorizationServer;
@@ -63,7 +79,7 @@ export interface QlikAuthOptions {
    * for tenants that allow being framed. Without it, such a session can only be renewed with the
    * user: `reauthorizeWithPopup` from a click, or `reauthorize()` (a redirect).
    */
-  renewal?: SilentAuthorization;
+  renewal?: SilentRenewal;
   /**
    * Seconds before a session that cannot be renewed without the user ends at which the snapshot
    * says `ending: true`, so the app can offer to stay signed in. Default 300.
@@ -88,7 +104,7 @@ export interface ResolvedOptions {
   random: () => number;
   warn: (message: string) => void;
   persistRefreshToken: boolean;
-  renewal?: SilentAuthorization;
+  renewal?: SilentRenewal;
   endingMs: number;
   /** True for an `http:` loopback host, where oauth4webapi must be told to allow plain HTTP. */
   insecure: boolean;

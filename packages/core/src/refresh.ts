@@ -17,11 +17,8 @@ export type RenewalOutcome = StoredSession;
 export const isDefinitive = (error: QlikAuthError) =>
   error.code === 'invalid_grant' || error.status === 401;
 
-/**
- * A re-authorization without the user (`prompt=none`, in a hidden frame): a new session, or the
- * tenant's answer as an error; or it throws, when no answer came.
- */
-export type SilentRenewal = () => Promise<Session | QlikAuthError>;
+/** The instance's silent renewal: its `renewal` option, given what it needs of the instance. */
+export type SilentRenewal = (from: Session, keep: boolean) => Promise<Session | QlikAuthError>;
 
 /**
  * Creates the renewal of one instance: `renew(from, force)` renews `from`, the session the tab
@@ -88,20 +85,7 @@ export function createRenewal(
         outcome = new QlikAuthError('session_expired', error.message, { ...error, cause: error });
       }
     } else if (silent && !latest.unrenewable) {
-      // An answer that may change (a timeout, a 5xx) is retried; any other is the tenant's no.
-      const renewed = await silent().catch((reason: QlikAuthError) => {
-        if (reason.retryable) throw reason;
-        return reason;
-      });
-      outcome =
-        renewed instanceof QlikAuthError
-          ? keep
-            ? { ...latest, unrenewable: true }
-            : renewed
-          : // Another sign-in, of the same user as far as the tokens say: the name stays.
-            renewed.user && renewed.user.subject === latest.user?.subject
-            ? { ...renewed, user: { ...latest.user, ...renewed.user } }
-            : renewed;
+      outcome = await silent(latest, keep);
     } else if (keep) {
       return latest;
     } else {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QlikAuthError, type AuthState, type QlikAuth } from '../src/index.js';
+import { silentRenewal } from '../src/iframe.js';
 import { ALICE } from './tenant.js';
 import { eventually, installWebLocks, rejectionOf, setup, settled, tick } from './helpers.js';
 
@@ -325,11 +326,11 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
   /** A `renewal` that plays the hidden frame: the browser at the authorization endpoint. */
   function frame(tenant: ReturnType<typeof setup>['tenant']) {
     const calls: string[] = [];
-    const renewal = vi.fn(async (url: string) => {
+    const run = vi.fn(async (url: string) => {
       calls.push(url);
       return tenant.authorize(url);
     });
-    return { calls, renewal };
+    return { calls, renewal: silentRenewal(run) };
   }
 
   it('renews ahead of expiry with prompt=none, early enough to announce the end in full', async () => {
@@ -376,15 +377,15 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
   it('treats a frame the tenant refuses to show (interaction_required) the same way', async () => {
     fakeTimers();
     const context = setup(spa);
-    const renewal = vi.fn(async () => {
+    const run = vi.fn(async () => {
       throw new QlikAuthError('interaction_required', 'refused to be framed');
     });
-    const auth = context.create({ renewal });
+    const auth = context.create({ renewal: silentRenewal(run) });
     await context.signIn(auth);
     await elapse(context.clock, HOUR - 6 * MINUTE + 1000, MINUTE / 4);
     await eventually(() => auth.getSnapshot().renewable === false);
     await elapse(context.clock, 3 * MINUTE, MINUTE / 4);
-    expect(renewal).toHaveBeenCalledTimes(1);
+    expect(run).toHaveBeenCalledTimes(1);
     expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', ending: true });
   });
 
@@ -392,19 +393,19 @@ describe('renewal: a silent re-authorization (iframeRenewal)', () => {
     fakeTimers();
     const context = setup({ ...activeUser, auth: { random: () => 0.5 } });
     let failures = 1;
-    const renewal = vi.fn(async (url: string) => {
+    const run = vi.fn(async (url: string) => {
       if (failures-- > 0) throw new QlikAuthError('timeout', 'slow', { retryable: true });
       return context.tenant.authorize(url);
     });
-    const auth = context.create({ renewal });
+    const auth = context.create({ renewal: silentRenewal(run) });
     await context.signIn(auth);
     await elapse(context.clock, HOUR - 6 * MINUTE + 1000, MINUTE / 4);
-    await eventually(() => renewal.mock.calls.length === 1);
+    await eventually(() => run.mock.calls.length === 1);
     await eventually(() => auth.getSnapshot().error?.code === 'timeout');
     expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', renewable: true });
     await elapse(context.clock, 2000);
     await eventually(() => auth.getSnapshot().expiresAt! > START + HOUR);
-    expect(renewal).toHaveBeenCalledTimes(2);
+    expect(run).toHaveBeenCalledTimes(2);
     expect(auth.getSnapshot().error).toBeUndefined();
   });
 

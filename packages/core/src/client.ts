@@ -1,6 +1,6 @@
 import type { Client } from 'oauth4webapi';
 import { retryDelay } from './backoff.js';
-import { asksForUser, createCallbackHandler, redeemResponse } from './callback.js';
+import { createCallbackHandler, redeemResponse } from './callback.js';
 import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
@@ -11,15 +11,16 @@ import { createPurposeTokens } from './purpose-tokens.js';
 import { createRenewal, type RenewalOutcome } from './refresh.js';
 import { safeReturnTo } from './return-to.js';
 import { createScheduler, renewAt } from './schedule.js';
-import { isSession, type Session } from './session.js';
+import { isSession, type AuthUser, type Session } from './session.js';
 import { createSessionPersistence } from './session-store.js';
 import { openStore } from './storage.js';
 import { revokeTokens } from './revocation.js';
 import { createStateStore, type AuthState } from './store.js';
 import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
-import type { TokenStoreInternals } from './token-store.js';
+import type { Internals } from './token-store.js';
 import { dropTransaction, saveTransaction, sweepTransactions } from './transaction.js';
+import { timeLimit } from './time-limit.js';
 import { createTransport } from './transport.js';
 import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
 import type { CallbackResult } from './callback.js';
@@ -221,7 +222,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const renewal = options.renewal;
   const context: RenewalContext = {
     authorize: () => authorize({ prompt: 'none' }, true),
-    redeem: async (url) => (await redeemResponse(deps, new URL(url).searchParams))[1],
+    async redeem(url) {
+      const [, outcome] = await redeemResponse(deps, new URL(url).searchParams);
+      // A sign-in like any other: who it is comes from the tenant again.
+      if (!(outcome instanceof QlikAuthError)) await addUser(outcome);
+      return outcome;
+    },
     drop: (state) => dropTransaction(vault, state),
   };
 
@@ -334,37 +340,41 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   );
 
   /**
-   * Adds the user's display name, which Qlik's access tokens do not carry, from `users/me`: one
-   * request per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a
-   * failure, a refusal (a scope without `user_default`) or 5 s without an answer leave it out.
+   * Adds who is signed in, from `users/me` (Qlik's access tokens say nothing of it): one request
+   * per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a failure, a
+   * refusal (a scope without `user_default`) or 5 s without an answer leave the user out.
    */
-  async function addName({ user, accessToken }: Session): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  async function addUser(next: Session): Promise<void> {
     try {
-      if (!user) return;
-      // A race, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not always one
-      // its Request accepts.
-      const { name }: { name?: unknown } = await Promise.race([
+      // A time limit, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not
+      // always one its Request accepts.
+      const me: Record<string, unknown> = await timeLimit(
         // The instance's own authorized fetch, on this token: the session is not current yet.
-        authorizedFetch(options.fetch, origin, async () => accessToken, '/api/v1/users/me').then(
-          (response) => (response.ok ? response.json() : {}),
-        ),
-        new Promise<never>((_, reject) => (timer = setTimeout(reject, 5000))),
-      ]);
-      if (typeof name === 'string') user.name = name;
+        // (It follows the tenant's redirect to /api/v1/users/{id}, on its own origin.)
+        authorizedFetch(
+          options.fetch,
+          origin,
+          async () => next.accessToken,
+          '/api/v1/users/me',
+        ).then((response) => (response.ok ? response.json() : {})),
+        5000,
+      );
+      if (typeof me.id === 'string') {
+        next.user = Object.fromEntries(
+          ['id', 'subject', 'tenantId', 'name'].flatMap((field) =>
+            typeof me[field] === 'string' ? [[field, me[field]]] : [],
+          ),
+        ) as unknown as AuthUser;
+      }
     } catch {
       // Display only: the session is complete without it.
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   const handleCallback = createCallbackHandler({
     ...deps,
     async accept(next) {
-      // A re-authorization under way, if any, has come back: no tab need wait for it any longer.
-      vault.remove(REAUTHORIZATION).catch(() => {});
-      await addName(next);
+      await addUser(next);
       // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
       setSession(next);
@@ -446,17 +456,13 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
 
   /**
    * Before a re-authorization by redirect leaves, under the lock: true when it must not, because
-   * another tab renewed the session meanwhile (adopted here), or left to re-authorize moments ago
-   * (its session is waited for: `loading`, until it arrives or for 30 s). The first to leave says
-   * so in storage. Throws when the session ended as it began, which would loop.
+   * another tab left to re-authorize moments ago (its session, which every tab adopts when it is
+   * stored, is waited for: `loading`, until it arrives or for 30 s). The first to leave says so in
+   * storage. Throws when the session ended as it began, which would loop.
    */
   async function othersRenew(held: Session | undefined): Promise<unknown> {
     if (!held && now() - began < REAUTHORIZATION_FLOOR_MS) {
       throw new QlikAuthError('interaction_required', 'the session ended as it began');
-    }
-    const stored = await persistence.load().catch(() => {});
-    if (isSession(stored) && stored.accessToken !== held?.accessToken && stored.expiresAt > now()) {
-      return apply(stored);
     }
     const since = now() - ((await vault.read(REAUTHORIZATION).catch(() => 0)) as number);
     if (since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
@@ -498,7 +504,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     if (returnTo !== undefined) options.navigate(safeReturnTo(returnTo, appOrigin()));
   }
 
-  const instance: QlikAuth & { internals(): TokenStoreInternals } = {
+  const instance: QlikAuth & { internals(): Internals } = {
     origin,
     subscribe: state.subscribe,
     getSnapshot: state.get,
@@ -518,19 +524,17 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       finishing += 1;
       publish();
       if (!opener && parseUrl(href)?.searchParams.get('state')?.endsWith(POPUP_STATE)) {
-        // The window that started the sign-in: the popup's opener, or the renewal frame's parent.
-        const starter =
-          globalThis.opener ??
-          (globalThis.parent !== globalThis.window ? globalThis.parent : undefined);
-        // Exact origin: only a window of this app may read the response. Also on the channel,
-        // for an opener the popup lost (a Cross-Origin-Opener-Policy on the way).
-        starter?.postMessage(href, location.origin);
+        // To the window that started the sign-in: the popup's opener, or the renewal frame's
+        // parent (a page that has neither is its own parent, which listens to nothing). Exact
+        // origin: only a window of this app may read the response. Also on the channel, for an
+        // opener the popup lost (a Cross-Origin-Opener-Policy on the way).
+        (globalThis.opener ?? globalThis.parent)?.postMessage(href, location.origin);
         channel.post(href as TabMessage);
         // The code leaves the address bar, then the popup closes; meanwhile the state stays
-        // `loading`. Not after an answer that needs the user: the opener may send this same
-        // popup on to the login page (it closes it otherwise).
+        // `loading`. Not after an error: the opener may send this same popup on to the login
+        // page (it closes it otherwise).
         history.replaceState(null, '', location.pathname);
-        if (!asksForUser(href)) close();
+        if (!parseUrl(href)?.searchParams.has('error')) close();
         // Still here a second later: the browser kept the window open (a user can open the link
         // in a tab of their own, which script may not close). It has no session to wait for.
         setTimeout(() => {
@@ -567,16 +571,14 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     webResourceUrl: async (resource) => withToken(tenantUrl(resource, origin), 'webresource'),
     signOut,
     /** For `tokenStore` (not part of the public type). */
-    internals: (): TokenStoreInternals => ({
+    internals: (): Internals => ({
       peek: (purpose) =>
         session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null,
       watch(count) {
         readers += count;
         plan();
       },
-      now,
-      leewayMs,
-      random: options.random,
+      options,
     }),
     destroy() {
       destroyed = true;

@@ -1,5 +1,5 @@
 import { createStateStore, type Listener } from './store.js';
-import type { TokenStoreInternals } from './token-store.js';
+import { internalsOf } from './token-store.js';
 import type { QlikAuth } from './types.js';
 
 /** What {@link sessionEnding} holds: the end of a session that only the user can renew. */
@@ -42,7 +42,7 @@ const stores = new WeakMap<QlikAuth, SessionEndingStore>();
 export function sessionEnding(auth: QlikAuth): SessionEndingStore {
   let store = stores.get(auth);
   if (store) return store;
-  const { now } = (auth as unknown as { internals(): TokenStoreInternals }).internals();
+  const { now } = internalsOf(auth).options;
   const state = createStateStore<SessionEndingState & { error?: undefined }>({
     ending: false,
     renewable: false,

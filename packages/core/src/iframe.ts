@@ -52,14 +52,8 @@ export function silentRenewal(run: (authorizeUrl: string) => Promise<string>): S
       renewed = await classifyError(thrown);
       if (renewed.retryable) throw renewed;
     }
-    if (renewed instanceof QlikAuthError) {
-      // The tenant will not renew it without the user: kept while valid, and not asked again.
-      return keep ? { ...from, unrenewable: true } : renewed;
-    }
-    // Another sign-in, of the same user as far as the tokens say: what the sign-in learned stays.
-    return renewed.user && renewed.user.subject === from.user?.subject
-      ? { ...renewed, user: { ...from.user, ...renewed.user } }
-      : renewed;
+    // The tenant will not renew it without the user: kept while valid, and not asked again.
+    return renewed instanceof QlikAuthError && keep ? { ...from, unrenewable: true } : renewed;
   };
 }
 

@@ -72,13 +72,8 @@ export function createRenewal(
         // The tenant may keep the refresh token (then it sends none) and the scope (section 6).
         // The same grant, renewed: its purpose tokens stay good.
         const renewed = sessionFromTokenResponse(response, now(), latest.scopes);
-        outcome = {
-          ...latest,
-          ...renewed,
-          // The same user: what only the sign-in learned (the display name) stays.
-          ...(latest.user && { user: { ...latest.user, ...renewed.user } }),
-          grant: latest.grant,
-        };
+        // The same grant and user: what only the sign-in learned (who it is) stays.
+        outcome = { ...latest, ...renewed, grant: latest.grant };
       } catch (thrown) {
         const error = await classifyError(thrown);
         if (!isDefinitive(error)) throw error;

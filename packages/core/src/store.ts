@@ -20,7 +20,7 @@ export interface AuthState {
   readonly expiresAt?: number;
   /** The scopes the tenant granted. */
   readonly scopes?: readonly string[];
-  /** Who is signed in, from the access token's claims. */
+  /** Who is signed in, from the tenant's `/api/v1/users/me` at sign-in (never from the token). */
   readonly user?: AuthUser;
   /** Present (true) while the tokens are being renewed, including retries after failures. */
   readonly refreshing?: boolean;

@@ -3,6 +3,7 @@ import type { QlikAuthError } from './errors.js';
 import { createScheduler, renewAt, type Scheduler } from './schedule.js';
 import type { Session } from './session.js';
 import { createStateStore, type Listener } from './store.js';
+import type { ResolvedOptions } from './options.js';
 import type { QlikAuth, TokenPurpose } from './types.js';
 
 /** What a {@link TokenStore} holds: the token of one purpose, or why there is none. */
@@ -32,18 +33,21 @@ export interface TokenStore {
   getSnapshot(): TokenState;
 }
 
-/** What a token store needs of its instance (not part of the public type). */
-export interface TokenStoreInternals {
+/** What the stores of an instance need of it (not part of the public type). */
+export interface Internals {
   /** The token in memory for a purpose (undefined: none yet), or null when signed out. */
   peek(
     purpose: TokenPurpose,
   ): Pick<Session, 'accessToken' | 'expiresAt' | 'issuedAt'> | undefined | null;
   /** One reader more (1) or fewer (-1) of the access token: while any, it is renewed ahead. */
   watch(readers: 1 | -1): void;
-  now(): number;
-  leewayMs: number;
-  random(): number;
+  /** The instance's resolved options: its clock, leeway and random source. */
+  options: Pick<ResolvedOptions, 'now' | 'leewayMs' | 'random'>;
 }
+
+/** The internals of an instance (a lazy one of `@qlik-auth/react` passes the call on). */
+export const internalsOf = (auth: QlikAuth) =>
+  (auth as unknown as { internals(): Internals }).internals();
 
 /**
  * The shortest time between two fetches of a purpose token: a token that looks expired on
@@ -72,8 +76,9 @@ export function tokenStore(auth: QlikAuth, purpose: TokenPurpose = 'access'): To
 }
 
 function createTokenStore(auth: QlikAuth, purpose: TokenPurpose): TokenStore {
-  const internals = (auth as unknown as { internals(): TokenStoreInternals }).internals();
-  const { now, peek, leewayMs } = internals;
+  const internals = internalsOf(auth);
+  const { peek } = internals;
+  const { now, leewayMs, random } = internals.options;
   const state = createStateStore<TokenState>({});
   /** The last failure, shown until a token comes or the session ends. */
   let error: QlikAuthError | undefined;
@@ -121,7 +126,7 @@ function createTokenStore(auth: QlikAuth, purpose: TokenPurpose): TokenStore {
         },
         (reason: QlikAuthError) => {
           error = reason;
-          retryAt = reason.retryable ? now() + retryDelay(++failures, internals.random) : Infinity;
+          retryAt = reason.retryable ? now() + retryDelay(++failures, random) : Infinity;
         },
       )
       .finally(() => {

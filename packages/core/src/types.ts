@@ -76,11 +76,11 @@ export interface QlikAuth {
    * this page) with `appState`, as after any sign-in. When the tenant answers that the user must
    * sign in (`login_required`), the callback goes on to the login page, once, and never loops.
    *
-   * One re-authorization for all tabs: a tab that finds another tab's renewed session adopts it
-   * and stays; a tab that finds another tab's re-authorization under way waits for its session
-   * (`loading`, for up to 30 s) instead of leaving too. Rejects with `interaction_required` when
-   * the session ended again right after a re-authorization (a broken clock or tenant), which
-   * would otherwise be a loop of redirects.
+   * One re-authorization for all tabs: a tab that finds another tab's re-authorization begun in
+   * the last 30 s waits for its session (`loading`; every tab adopts the new session when it is
+   * stored) instead of leaving too. Rejects with `interaction_required` when the session ended
+   * within seconds of beginning (a broken clock or tenant), which would otherwise be a loop of
+   * redirects.
    *
    * Without leaving the page: `reauthorizeWithPopup` (from a click), or `renewal: iframeRenewal()`.
    * @see [OpenID Connect Core section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest) (`prompt=none`)

@@ -64,7 +64,10 @@ describe('a request for a frame (Sec-Fetch-Dest: iframe)', () => {
     })) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
-    return fetch(url, { redirect: 'manual', headers: { cookie, 'sec-fetch-dest': 'iframe' } });
+    return fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: cookie ?? '', 'sec-fetch-dest': 'iframe' },
+    });
   }
 
   it('gets a page that the framing headers keep out of the frame, not the redirect it would follow', async () => {

@@ -116,6 +116,7 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
       .poll(() => page.evaluate(() => window.harness.popup.outcome), { timeout: 10_000 })
       .toBe('ok');
     const took = Date.now() - started;
+    test.info().annotations.push({ type: 'popup renewal (ms)', description: String(took) });
     expect(took, `the popup came back in ${took} ms`).toBeLessThan(2000);
     await expect.poll(() => popup.isClosed()).toBe(true);
     const log = after(await control.requests(), since);

@@ -33,7 +33,6 @@ export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from '.
 export type {
   AuthorizationServerMetadata,
   QlikAuthOptions,
-  RenewalContext,
   SilentRenewal,
 } from './options.js';
 export type { AuthUser } from './session.js';

@@ -3,7 +3,10 @@ import { QlikAuthError } from './errors.js';
 import type { Session } from './session.js';
 import { METHODS, type SessionStore } from './storage.js';
 
-/** What a silent renewal gets from its instance (internal: the core makes it, a renewal uses it). */
+/**
+ * What a silent renewal gets from its instance.
+ * @internal
+ */
 export interface RenewalContext {
   /** Builds and stores a `prompt=none` request whose response is handed back to this window. */
   authorize(): Promise<{ url: string; state: string }>;
@@ -14,16 +17,18 @@ export interface RenewalContext {
 }
 
 /**
- * How a session without a refresh token renews itself without the user (the `renewal` option):
- * made by `iframeRenewal()`. Given the session to renew and whether it may be kept while valid,
- * it resolves with the renewed session, the session kept (marked not renewable) or the error that
- * ends it; it throws when no answer came (a timeout), which is retried with backoff.
+ * How a session without a refresh token renews itself without the user, for the `renewal`
+ * option: made by `iframeRenewal()`. How it works is the core's own business.
  */
-export type SilentRenewal = (
-  context: RenewalContext,
-  from: Session,
-  keep: boolean,
-) => Promise<Session | QlikAuthError>;
+export interface SilentRenewal {
+  /**
+   * Given the session to renew and whether it may be kept while valid, resolves with the renewed
+   * session, the session kept (marked not renewable) or the error that ends it; throws when no
+   * answer came (a timeout), which is retried with backoff.
+   * @internal
+   */
+  (context: RenewalContext, from: Session, keep: boolean): Promise<Session | QlikAuthError>;
+}
 
 /** RFC 8414 authorization server metadata, as `/.well-known/oauth-authorization-server` returns. */
 export type AuthorizationServerMetadata = AuthorizationServer;

@@ -18,8 +18,9 @@ const entries = [
     code: "export { createQlikAuth } from '@qlik-auth/core';",
   },
   {
-    // A single-page app on Qlik Cloud (no refresh token) with a "Stay signed in" prompt.
-    name: '@qlik-auth/core (+ reauthorizeWithPopup, sessionEnding)',
+    // A single-page app on Qlik Cloud (no refresh token) with a "Stay signed in" prompt:
+    // reauthorizeWithPopup and sessionEnding.
+    name: '@qlik-auth/core (+ Stay signed in prompt)',
     code: "export { createQlikAuth, QlikAuthError, reauthorizeWithPopup, sessionEnding } from '@qlik-auth/core';",
   },
   {

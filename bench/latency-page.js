@@ -16,6 +16,16 @@ async function time(iterations, call) {
 
 const config = () => window.benchConfig;
 
+/**
+ * The options of a client: the emulator's single-page app (`demo-spa`, no refresh token) or its
+ * native client (`demo-native`, which asks for and gets one).
+ */
+const clientOf = (clientId = config().clientId) => ({
+  ...config(),
+  clientId,
+  scopes: clientId === 'demo-native' ? ['user_default', 'offline_access'] : ['user_default'],
+});
+
 function oidcManager() {
   const { host, clientId, redirectUri } = config();
   return new UserManager({
@@ -32,8 +42,8 @@ function oidcManager() {
 
 window.bench = {
   /** Completes a real sign-in against the emulator (autoApprove), then stays on this page. */
-  async signIn() {
-    const auth = createQlikAuth(config());
+  async signIn(clientId) {
+    const auth = createQlikAuth(clientOf(clientId));
     if (new URL(location.href).searchParams.has('code')) {
       await auth.handleRedirectCallback();
       return auth.getSnapshot().status;
@@ -46,8 +56,8 @@ window.bench = {
     const get = async () => session.accessToken;
     return time(iterations, get);
   },
-  async qlikAuthHot(iterations) {
-    const auth = createQlikAuth(config());
+  async qlikAuthHot(iterations, clientId) {
+    const auth = createQlikAuth(clientOf(clientId));
     await auth.getToken(); // restores from IndexedDB once
     return time(iterations, () => auth.getToken());
   },

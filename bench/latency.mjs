@@ -38,25 +38,37 @@ await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
 const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const tab = await browser.newPage();
-  await tab.goto(`${origin}/`);
-  await tab.waitForFunction(() => window.bench);
-  await tab.evaluate(() => window.bench.signIn());
-  await tab.waitForURL((url) => url.searchParams.has('code'));
-  await tab.waitForFunction(() => window.bench);
-  const status = await tab.evaluate(() => window.bench.signIn());
-  if (status !== 'signedIn') throw new Error(`sign-in against the emulator ended as ${status}`);
+  // A session of each client type: a single-page app's (no refresh token) and a native one's.
+  for (const clientId of ['demo-spa', 'demo-native']) {
+    await tab.goto(`${origin}/`);
+    await tab.waitForFunction(() => window.bench);
+    await tab.evaluate((id) => window.bench.signIn(id), clientId);
+    await tab.waitForURL((url) => url.searchParams.has('code'));
+    await tab.waitForFunction(() => window.bench);
+    const status = await tab.evaluate((id) => window.bench.signIn(id), clientId);
+    if (status !== 'signedIn') throw new Error(`${clientId}'s sign-in ended as ${status}`);
+  }
 
   const rows = [];
-  const run = async (name, fn, arg) => {
+  const run = async (name, fn, arg, clientId) => {
     try {
-      const result = await tab.evaluate(([f, n]) => window.bench[f](n), [fn, arg]);
+      const result = await tab.evaluate(
+        ([f, n, id]) => window.bench[f](n, id),
+        [fn, arg, clientId],
+      );
       rows.push({ name, ...result });
     } catch (error) {
       rows.push({ name, error: error.message.split('\n')[0] });
     }
   };
   await run('plain in-memory async getter (floor)', 'baseline', ITERATIONS);
-  await run('@qlik-auth/core getToken() (cached)', 'qlikAuthHot', ITERATIONS);
+  await run('@qlik-auth/core getToken(), demo-spa (cached)', 'qlikAuthHot', ITERATIONS, 'demo-spa');
+  await run(
+    '@qlik-auth/core getToken(), demo-native (cached)',
+    'qlikAuthHot',
+    ITERATIONS,
+    'demo-native',
+  );
   await run('oidc-client-ts getUser() (sessionStorage)', 'oidcClientTs', ITERATIONS);
   await run('auth0-spa-js getTokenSilently() (cache)', 'auth0', ITERATIONS);
 

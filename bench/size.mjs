@@ -18,6 +18,16 @@ const entries = [
     code: "export { createQlikAuth } from '@qlik-auth/core';",
   },
   {
+    // A single-page app on Qlik Cloud (no refresh token) with a "Stay signed in" prompt:
+    // reauthorizeWithPopup and sessionEnding.
+    name: '@qlik-auth/core (+ Stay signed in prompt)',
+    code: "export { createQlikAuth, QlikAuthError, reauthorizeWithPopup, sessionEnding } from '@qlik-auth/core';",
+  },
+  {
+    name: '@qlik-auth/core (+ iframeRenewal)',
+    code: "export { createQlikAuth, QlikAuthError, iframeRenewal } from '@qlik-auth/core';",
+  },
+  {
     // What an app on qlik-embed adds: the host config and its auth module (the instance comes
     // from the main entry, which the app has anyway).
     name: '@qlik-auth/core/qlik-embed',

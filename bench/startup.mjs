@@ -14,12 +14,16 @@ import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+/** The emulator's native client, which gets a refresh token (its single-page app gets none). */
+const NATIVE = { clientId: 'demo-native', scopes: ['user_default', 'offline_access'] };
 const PORT = 4173; // a registered origin of the emulator's default client
 const origin = `http://localhost:${PORT}`;
 
 /** The pages: name, bundle entry, and a script run before the bundle (if any). */
 const pages = [
   ['@qlik-auth/core: first getToken()', 'core.js'],
+  // The same on a native client's session, which also holds a refresh token (demo-spa's has none).
+  ['  the same, demo-native', 'core.js', `window.benchClient = ${JSON.stringify(NATIVE)};`],
   ['oidc-client-ts: first getUser()', 'oidc.js'],
   ['IndexedDB alone: open + read key and session', 'indexeddb.js'],
   ['@qlik-auth/core imported, no instance', 'import-only.js'],
@@ -67,13 +71,15 @@ await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
 const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const tab = await browser.newPage();
-  await tab.goto(`${origin}/`);
-  await tab.waitForFunction(() => window.signIn);
-  await tab.evaluate(() => window.signIn());
-  await tab.waitForURL((url) => url.searchParams.has('code'));
-  await tab.waitForFunction(() => window.signIn);
-  const status = await tab.evaluate(() => window.signIn());
-  if (status !== 'signedIn') throw new Error(`sign-in against the emulator ended as ${status}`);
+  for (const client of [{}, NATIVE]) {
+    await tab.goto(`${origin}/`);
+    await tab.waitForFunction(() => window.signIn);
+    await tab.evaluate((c) => window.signIn(c), client);
+    await tab.waitForURL((url) => url.searchParams.has('code'));
+    await tab.waitForFunction(() => window.signIn);
+    const status = await tab.evaluate((c) => window.signIn(c), client);
+    if (status !== 'signedIn') throw new Error(`sign-in against the emulator ended as ${status}`);
+  }
   // A valid user where oidc-client-ts keeps it (sessionStorage, which survives navigations).
   await tab.evaluate(({ host, clientId }) => {
     const now = Math.floor(Date.now() / 1000);
@@ -155,7 +161,7 @@ try {
         `${ms(quantile(paired, 0.5))}`,
     );
   };
-  const [core, oidc, floor, imported, blank, late] = pages;
+  const [core, , oidc, floor, imported, blank, late] = pages;
   console.log(`\n${'difference'.padEnd(48)}${'medians'.padStart(9)}${'paired'.padStart(9)}`);
   versus('@qlik-auth/core - oidc-client-ts', core, oidc);
   versus('@qlik-auth/core - IndexedDB alone', core, floor);

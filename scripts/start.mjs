@@ -69,10 +69,15 @@ try {
   await installDependencies(pnpm);
   await buildPackages(pnpm);
   const emulatorUrl = `http://localhost:${EMULATOR_PORT}`;
+  // The dev config (scripts/emulator.dev.json) gives access tokens 6 minutes, where a tenant's
+  // default is 6 hours: the demo's single-page-app session announces its end a minute in, and
+  // the native client's refreshes, within minutes of signing in.
   start('emulator', process.execPath, [
     join(root, 'packages/emulator/bin/qlik-auth-emulator.js'),
     '--port',
     String(EMULATOR_PORT),
+    '--config',
+    join(root, 'scripts/emulator.dev.json'),
   ]);
   await waitFor(`${emulatorUrl}/.well-known/oauth-authorization-server`);
   const apps = APPS.filter((app) => existsSync(join(root, app.dir, 'package.json')));

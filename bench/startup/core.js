@@ -3,4 +3,7 @@
 import { createQlikAuth } from '@qlik-auth/core';
 import { fail, report } from './report.js';
 
-createQlikAuth(window.benchConfig).getToken().then(report, fail);
+// `benchClient`: the emulator's native client instead of its single-page app, on the same page.
+createQlikAuth({ ...window.benchConfig, ...window.benchClient })
+  .getToken()
+  .then(report, fail);

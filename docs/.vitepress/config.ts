@@ -51,6 +51,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'React', link: '/guide/react' },
+          { text: 'Sessions on Qlik Cloud', link: '/guide/sessions' },
           { text: 'The emulator', link: '/guide/emulator' },
           { text: 'Testing', link: '/testing' },
           { text: 'Security', link: '/security' },

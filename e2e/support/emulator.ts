@@ -35,6 +35,8 @@ export function emulatorControl(request: APIRequestContext) {
     fault: (fault: Record<string, unknown>) => call('POST', '/faults', fault),
     clearFaults: () => call('DELETE', '/faults'),
     revokeUser: (userId: string) => call('POST', `/users/${userId}/revoke`),
+    /** Ends the user's login sessions at the tenant (`prompt=none` then answers login_required). */
+    signOutUser: (userId: string) => call('POST', `/users/${userId}/sign-out`),
   };
 }
 

@@ -12,6 +12,8 @@ interface HarnessSnapshot {
   expiresAt?: number;
   refreshing?: boolean;
   offline?: boolean;
+  renewable?: boolean;
+  ending?: boolean;
   /** A QlikAuthError: `error` is the RFC 6749 error name the tenant sent, if any. */
   error?: { code: string; retryable: boolean; status?: number; error?: string; message: string };
 }
@@ -29,6 +31,16 @@ interface HarnessGlobal {
   seen: { refreshing: number; offline: number };
   warnings: string[];
   options: Record<string, unknown>;
+  /** `sessionEnding(auth)`'s snapshot. */
+  ending: {
+    getSnapshot(): { ending: boolean; secondsLeft?: number; endsAt?: number; renewable: boolean };
+  };
+  /** How many times the snapshot began to say `ending`. */
+  endings(): number;
+  /** How the last "Stay signed in" popup ended: `ok`, or an error code. */
+  popup: { outcome?: string };
+  /** What `handleRedirectCallback` resolved to on this page, or its error's code. */
+  callback?: { returnTo?: string; appState?: unknown } | { error: string };
 }
 declare global {
   interface Window {
@@ -48,8 +60,21 @@ export interface HarnessQuery {
    * app, gets no refresh token. Default: the page's, `demo-spa`.
    */
   client?: string;
-  /** Its scopes, space separated. Default: the page's, `user_default offline_access`. */
+  /**
+   * Its scopes, space separated. Default: the page's, `user_default` (and `offline_access` on
+   * `demo-native`).
+   */
   scopes?: string;
+  /** `endingSeconds`: how long before a session only the user can renew ends it says so. */
+  ending?: number;
+  /** `iframe`: silent re-authorization in a hidden frame (`iframeRenewal()`). */
+  renewal?: 'iframe';
+  /** `redirect`: the page re-authorizes by redirect when its session ends. */
+  reauth?: 'redirect';
+  /** The `appState` of that re-authorization. */
+  appState?: string;
+  /** Any other query parameter: the route a re-authorization must come back to. */
+  extra?: Record<string, string>;
 }
 
 /** The emulator's default client that gets refresh tokens: a public native client. */
@@ -62,6 +87,11 @@ export function harnessUrl(query: HarnessQuery = {}): string {
   if (query.leeway !== undefined) url.searchParams.set('leeway', String(query.leeway));
   if (query.client !== undefined) url.searchParams.set('client', query.client);
   if (query.scopes !== undefined) url.searchParams.set('scopes', query.scopes);
+  if (query.ending !== undefined) url.searchParams.set('ending', String(query.ending));
+  if (query.renewal) url.searchParams.set('renewal', query.renewal);
+  if (query.reauth) url.searchParams.set('reauth', query.reauth);
+  if (query.appState !== undefined) url.searchParams.set('appState', query.appState);
+  for (const [name, value] of Object.entries(query.extra ?? {})) url.searchParams.set(name, value);
   return url.href;
 }
 

@@ -68,3 +68,42 @@ export async function dumpBrowserStorage(page: Page): Promise<string> {
   });
   return JSON.stringify({ cookies, ...inPage });
 }
+
+/**
+ * The session the core stored for a client, decrypted in the page with the store's own key, as
+ * script of the app could (the key cannot be exported, but it can be used): what is really kept.
+ */
+export function storedSession(
+  page: Page,
+  tenant: string,
+  clientId: string,
+): Promise<Record<string, unknown> | undefined> {
+  return page.evaluate(
+    async ({ name }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const read = (key: string) =>
+        new Promise<unknown>((resolve, reject) => {
+          const request = db.transaction('records').objectStore('records').get(key);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      const [key, sealed] = (await Promise.all([read('key'), read('session')])) as [
+        CryptoKey,
+        { iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer } | undefined,
+      ];
+      db.close();
+      if (!sealed) return undefined;
+      const plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: sealed.iv, additionalData: new TextEncoder().encode('session') },
+        key,
+        sealed.data,
+      );
+      return JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
+    },
+    { name: `qlik-auth:${tenant}:${clientId}` },
+  );
+}

@@ -6,6 +6,7 @@ import { Header } from './components/Header.js';
 import { Landing } from './components/Landing.js';
 import { QlikEmbedCard } from './components/QlikEmbedCard.js';
 import { SessionCard } from './components/SessionCard.js';
+import { SessionEndingBanner } from './components/SessionEnding.js';
 import { TokensCard } from './components/TokensCard.js';
 import { go, useAppRoute } from './route.js';
 
@@ -20,6 +21,7 @@ function Loading({ label }: { label: string }) {
 function Dashboard({ appId }: { appId: string | null }) {
   return (
     <div className="grid" data-testid="dashboard">
+      <SessionEndingBanner />
       <SessionCard />
       <TokensCard />
       <AppsCard openAppId={appId} onOpen={(id) => go(`/?app=${encodeURIComponent(id)}`)} />
@@ -29,14 +31,19 @@ function Dashboard({ appId }: { appId: string | null }) {
   );
 }
 
+/** Why a session ended that a re-authorization can renew (RequireQlikAuth renews these). */
+const ENDED = ['token_expired', 'session_expired', 'login_required'];
+
 export function App() {
-  const { status } = useQlikAuth();
+  const { status, error } = useQlikAuth();
   const appId = useAppRoute();
+  // A session that ended stays under the guard, which re-authorizes it back to this page.
+  const ended = status === 'signedOut' && !!error && ENDED.includes(error.code);
   return (
     <>
       <Header />
       <main>
-        {appId || status === 'signedIn' ? (
+        {appId || ended || status === 'signedIn' ? (
           // Signed in, or a link straight to an app (`?app=<id>`): the guard signs in first
           // (once, never in a loop) and comes back here. One place in the tree for the
           // dashboard, so opening an app does not remount it.

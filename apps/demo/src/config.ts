@@ -18,15 +18,27 @@ function chosen(name: 'client' | 'scopes'): string | undefined {
   }
 }
 
+/** The client of this tab (see `chosen`). */
+const clientId = chosen('client') || import.meta.env.VITE_QLIK_CLIENT_ID || 'demo-spa';
+
+/**
+ * What the client can be granted: a single-page-app client (`demo-spa`) never gets
+ * `offline_access` from Qlik Cloud (or the emulator); the emulator's native client does.
+ */
+const defaultScopes = clientId === 'demo-native' ? 'user_default offline_access' : 'user_default';
+
+/** Whether this tab runs on the emulator's native client, whose sessions refresh themselves. */
+export const nativeClient = clientId === 'demo-native';
+
 /**
  * Where the demo signs in: the local emulator and its `demo-spa` client unless the
  * VITE_QLIK_* variables (an `.env.local` file, or the shell), or `?client=`, say otherwise.
  */
 export const config: QlikAuthOptions = {
   host: import.meta.env.VITE_QLIK_HOST || 'http://localhost:8787',
-  clientId: chosen('client') || import.meta.env.VITE_QLIK_CLIENT_ID || 'demo-spa',
+  clientId,
   redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI || `${location.origin}/`,
-  scopes: (chosen('scopes') || import.meta.env.VITE_QLIK_SCOPES || 'user_default offline_access')
+  scopes: (chosen('scopes') || import.meta.env.VITE_QLIK_SCOPES || defaultScopes)
     .split(/[\s,]+/)
     .filter(Boolean),
 };

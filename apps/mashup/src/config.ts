@@ -16,12 +16,21 @@ function chosen(name: 'client' | 'scopes'): string | undefined {
   }
 }
 
+/**
+ * What the client can be granted: a single-page-app client (`demo-spa`) never gets
+ * `offline_access` from Qlik Cloud (or the emulator), the emulator's native client does.
+ */
+function defaultScopes(): string {
+  const client = chosen('client') ?? import.meta.env.VITE_QLIK_CLIENT_ID ?? 'demo-spa';
+  return client === 'demo-native' ? 'user_default offline_access' : 'user_default';
+}
+
 /** Where the mashup signs in: the local emulator unless VITE_QLIK_* (or `?client=`) say otherwise. */
 export const config = {
   host: import.meta.env.VITE_QLIK_HOST ?? 'http://localhost:8787',
   clientId: chosen('client') ?? import.meta.env.VITE_QLIK_CLIENT_ID ?? 'demo-spa',
   redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI ?? `${location.origin}/`,
-  scopes: (chosen('scopes') ?? import.meta.env.VITE_QLIK_SCOPES ?? 'user_default offline_access')
+  scopes: (chosen('scopes') ?? import.meta.env.VITE_QLIK_SCOPES ?? defaultScopes())
     .split(/\s+/)
     .filter(Boolean),
 };

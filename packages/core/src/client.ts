@@ -1,31 +1,44 @@
 import type { Client } from 'oauth4webapi';
 import { retryDelay } from './backoff.js';
-import { createCallbackHandler } from './callback.js';
+import { createCallbackHandler, redeemResponse } from './callback.js';
 import { classifyError } from './classify.js';
 import { createDiscovery } from './discovery.js';
 import { QlikAuthError } from './errors.js';
 import { authorizedFetch, tenantUrl } from './fetch.js';
-import { parseUrl, resolveOptions, type QlikAuthOptions } from './options.js';
+import { parseUrl, resolveOptions, type QlikAuthOptions, type RenewalContext } from './options.js';
 import { createAuthorizationRequest, POPUP_STATE } from './pkce.js';
 import { createPurposeTokens } from './purpose-tokens.js';
 import { createRenewal, type RenewalOutcome } from './refresh.js';
 import { safeReturnTo } from './return-to.js';
 import { createScheduler, renewAt } from './schedule.js';
-import { isSession, type Session } from './session.js';
+import { isSession, type AuthUser, type Session } from './session.js';
 import { createSessionPersistence } from './session-store.js';
 import { openStore } from './storage.js';
 import { revokeTokens } from './revocation.js';
 import { createStateStore, type AuthState } from './store.js';
 import { openChannel, withLock, type TabMessage } from './tabs.js';
 import { createGrant } from './token-endpoint.js';
-import { createTokenStores } from './token-store.js';
-import { saveTransaction, sweepTransactions } from './transaction.js';
+import type { Internals } from './token-store.js';
+import { dropTransaction, saveTransaction, sweepTransactions } from './transaction.js';
+import { timeLimit } from './time-limit.js';
 import { createTransport } from './transport.js';
 import type { QlikAuth, SignInOptions, SignOutOptions, TokenPurpose } from './types.js';
 import type { CallbackResult } from './callback.js';
 import { createVault } from './vault.js';
 
 const notSignedIn = () => new QlikAuthError('not_signed_in', 'not signed in');
+
+/**
+ * The record, shared by the tabs, of when a tab last left to re-authorize by redirect: for this
+ * long after, the other tabs wait for its session instead of leaving too.
+ */
+const REAUTHORIZATION = 'reauth';
+const REAUTHORIZATION_WAIT_MS = 30_000;
+/**
+ * A session that ends this soon after it began is not re-authorized (a clock, or a tenant, that
+ * ends every session at once would make that a loop of redirects).
+ */
+const REAUTHORIZATION_FLOOR_MS = 10_000;
 
 /**
  * Creates the client of one tenant and OAuth client. Starts restoring a stored session at once,
@@ -60,11 +73,29 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   // The redirect URI is on the app (by default it is this page).
   const appOrigin = () => parseUrl(options.redirectUri)?.origin ?? '';
   const online = () => globalThis.navigator?.onLine !== false;
-  /** When a session needs renewing: ahead of expiry, or at expiry when it cannot be renewed. */
+  /** A re-authorization without the user may be tried for this session. */
+  const silently = (current: Session) => !!options.renewal && !current.unrenewable;
+  /** The session can be renewed without the user (what the snapshot's `renewable` says). */
+  const renewable = (current: Session) => !!current.refreshToken || silently(current);
+  /**
+   * When a session needs renewing: ahead of expiry, or at expiry when it cannot be renewed. A
+   * silent re-authorization goes early enough that, refused, the session's end is still announced
+   * in full (`endingSeconds` ahead).
+   */
   const dueAt = (current: Session) =>
-    current.refreshToken ? renewAt(current, leewayMs) : current.expiresAt;
+    current.refreshToken
+      ? renewAt(current, leewayMs)
+      : silently(current)
+        ? renewAt(current, leewayMs + options.endingMs)
+        : current.expiresAt;
+  /** When a session that only the user can renew starts to be announced as ending. */
+  const endingAt = (current: Session) =>
+    renewable(current) ? Infinity : current.expiresAt - options.endingMs;
+
   const storageFailed = (failure: unknown) => warn((failure as Error).message);
   const grant = createGrant(discover, client, transport);
+  /** What redeeming an authorization response takes. */
+  const deps = { client, grant, vault, now, discover };
 
   let session: Session | undefined;
   /** What the snapshot shows as `error`. */
@@ -81,6 +112,14 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   let pending = false;
   /** Redirect callbacks being finished: without a session, the state is `loading` meanwhile. */
   let finishing = 0;
+  /** The page is leaving for the tenant's login, after a re-authorization that needs the user. */
+  let leaving = false;
+  /** Waiting for the session of a re-authorization another tab started (until the timer ends). */
+  let awaiting: ReturnType<typeof setTimeout> | undefined;
+  /** Token stores reading the access token: while any, it is renewed ahead of expiry. */
+  let readers = 0;
+  /** When the last session of this instance began (its token response arrived). */
+  let began = -Infinity;
 
   function publish(): void {
     if (destroyed) return;
@@ -93,8 +132,10 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             ...(session.user && { user: session.user }),
             ...(error && { error }),
             ...(pending && { refreshing: true, ...(!online() && { offline: true }) }),
+            renewable: renewable(session),
+            ...(now() >= endingAt(session) && { ending: true }),
           }
-        : finishing
+        : finishing || leaving || awaiting
           ? { status: 'loading' }
           : { status: 'signedOut', ...(error && { error }) },
     );
@@ -106,10 +147,13 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // Purpose tokens belong to a grant: another user's session, or a new sign-in, drops them.
     // (Not a restore: exchanges waiting for it are for the session it brings.)
     if (session && next?.grant !== session.grant) purposeTokens.clear();
+    began = session?.issuedAt ?? began;
     session = next;
     error = reason;
     failures = retryAt = 0;
     pending = false;
+    clearTimeout(awaiting);
+    awaiting = undefined;
     publish();
     plan();
   }
@@ -120,7 +164,12 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       if (session) setSession(undefined, outcome);
       return;
     }
-    if (outcome.accessToken !== session?.accessToken) setSession(outcome);
+    if (
+      outcome.accessToken !== session?.accessToken ||
+      outcome.unrenewable !== session?.unrenewable
+    ) {
+      setSession(outcome);
+    }
     return session;
   }
 
@@ -137,23 +186,29 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const nextCheck = (current: Session) => Math.max(dueAt(current), retryAt);
 
   /** Renewing ahead of expiry is wanted: by the options, or by someone reading the access token. */
-  const renewing = () => options.autoRefresh || tokenStores.watched('access');
+  const renewing = () => options.autoRefresh || readers > 0;
 
   /** Points the timer at the next time something may be due. */
   function plan(): void {
+    const ending = session ? endingAt(session) : Infinity;
     scheduler.at(
       destroyed
         ? Infinity
-        : Math.min(session && renewing() ? nextCheck(session) : Infinity, tokenStores.due()),
+        : Math.min(
+            session && renewing() ? nextCheck(session) : Infinity,
+            // Not yet announced as ending: the timer announces it.
+            ending > now() ? ending : Infinity,
+          ),
     );
   }
 
   /** What the timer, a visible page or the network coming back runs: renew what is due. */
   function check(): void {
-    tokenStores.update();
+    // The session may have begun to end.
+    publish();
     // A refresh in flight plans the next check when it ends (planning now would spin on its due time).
-    if (!session || inflight || !renewing()) return;
-    if (now() < nextCheck(session)) return plan();
+    if (!session || inflight) return;
+    if (!renewing() || now() < nextCheck(session)) return plan();
     if (online()) {
       refresh().catch(() => {});
     } else {
@@ -163,7 +218,28 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     }
   }
 
-  const renew = createRenewal(persistence, grant, now, dueAt, channel.post, storageFailed);
+  /** What the app's `renewal` (a hidden frame) needs of this instance. */
+  const renewal = options.renewal;
+  const context: RenewalContext = {
+    authorize: () => authorize({ prompt: 'none' }, true),
+    async redeem(url) {
+      const [, outcome] = await redeemResponse(deps, new URL(url).searchParams);
+      // A sign-in like any other: who it is comes from the tenant again.
+      if (!(outcome instanceof QlikAuthError)) await addUser(outcome);
+      return outcome;
+    },
+    drop: (state) => dropTransaction(vault, state),
+  };
+
+  const renew = createRenewal(
+    persistence,
+    grant,
+    renewal && ((from, keep) => renewal(context, from, keep)),
+    now,
+    dueAt,
+    channel.post,
+    storageFailed,
+  );
   const scheduler = createScheduler(now, check, () => {
     retryAt = 0;
     check();
@@ -173,12 +249,18 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
    * Renews the session, one renewal at a time in this tab (callers share it) and, through the
    * lock, in all tabs. A retryable failure keeps the session and sets the time of the next try.
    */
-  function refresh(): Promise<Session> {
-    if (inflight) return inflight;
+  function refresh(refused?: string): Promise<Session> {
+    if (inflight) {
+      // Joined, unless it hands back the very token the tenant refused: then renewed for good.
+      const joined = inflight;
+      return refused
+        ? joined.then((next) => (next.accessToken === refused ? refresh(refused) : next))
+        : joined;
+    }
     const from = session!;
     inflight = (async () => {
       try {
-        const outcome = await locked(() => renew(from));
+        const outcome = await locked(() => renew(from, from.accessToken === refused));
         // Signed out or in again in this tab meanwhile: that is the session now.
         const next = session === from ? apply(outcome) : session;
         if (!next) throw outcome instanceof QlikAuthError ? outcome : notSignedIn();
@@ -223,7 +305,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
           (failures && error) || new QlikAuthError('network_error', 'offline', { retryable: true })
         );
       }
-      return (await refresh()).accessToken;
+      return (await refresh(force ? current.accessToken : undefined)).accessToken;
     } catch (reason) {
       // A failed refresh is no failure while the token in hand is still valid.
       if (!force && session === current && current.expiresAt > now()) return current.accessToken;
@@ -237,16 +319,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     now,
     (token) => now() < renewAt(token, leewayMs),
   );
-
-  const tokenStores = createTokenStores(
-    (purpose) => (session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null),
-    (purpose) => purposeTokens.get(purpose),
-    now,
-    leewayMs,
-    options.random,
-    plan,
-  );
-  state.subscribe(() => tokenStores.update(true));
 
   // Restore from storage only: a reload makes no request. A session is kept while it can still
   // be used: its access token is live, or it has a refresh token (which outlives access tokens).
@@ -268,43 +340,50 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   );
 
   /**
-   * Adds the user's display name, which Qlik's access tokens do not carry, from `users/me`: one
-   * request per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a
-   * failure, a refusal (a scope without `user_default`) or 5 s without an answer leave it out.
+   * Adds who is signed in, from `users/me` (Qlik's access tokens say nothing of it): one request
+   * per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a failure, a
+   * refusal (a scope without `user_default`) or 5 s without an answer leave the user out.
    */
-  async function addName({ user, accessToken }: Session): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  async function addUser(next: Session): Promise<void> {
     try {
-      if (!user) return;
-      // A race, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not always one
-      // its Request accepts.
-      const { name }: { name?: unknown } = await Promise.race([
+      // A time limit, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not
+      // always one its Request accepts.
+      const me: Record<string, unknown> = await timeLimit(
         // The instance's own authorized fetch, on this token: the session is not current yet.
-        authorizedFetch(options.fetch, origin, async () => accessToken, '/api/v1/users/me').then(
-          (response) => (response.ok ? response.json() : {}),
-        ),
-        new Promise<never>((_, reject) => (timer = setTimeout(reject, 5000))),
-      ]);
-      if (typeof name === 'string') user.name = name;
+        // (It follows the tenant's redirect to /api/v1/users/{id}, on its own origin.)
+        authorizedFetch(
+          options.fetch,
+          origin,
+          async () => next.accessToken,
+          '/api/v1/users/me',
+        ).then((response) => (response.ok ? response.json() : {})),
+        5000,
+      );
+      if (typeof me.id === 'string') {
+        next.user = Object.fromEntries(
+          ['id', 'subject', 'tenantId', 'name'].flatMap((field) =>
+            typeof me[field] === 'string' ? [[field, me[field]]] : [],
+          ),
+        ) as unknown as AuthUser;
+      }
     } catch {
       // Display only: the session is complete without it.
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   const handleCallback = createCallbackHandler({
-    client,
-    grant,
-    vault,
-    now,
-    discover,
+    ...deps,
     async accept(next) {
-      await addName(next);
+      await addUser(next);
       // Stored before it is shown: a reload right after `signedIn` must find the session.
       await locked(() => persistence.save(next)).catch(storageFailed);
       setSession(next);
       channel.post('session');
+    },
+    restart(transaction) {
+      // The page leaves for the login page: no guard may start a sign-in of its own meanwhile.
+      leaving = true;
+      return signIn({ returnTo: transaction.returnTo, appState: transaction.appState });
     },
     fail(reason) {
       // A state this browser never issued (a link from elsewhere, a replay, another tab's
@@ -322,40 +401,78 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   }
 
   /**
+   * Builds an authorization request (PKCE, `state`) and stores its transaction, for the page to
+   * leave for, a popup, or a renewal frame (`handOff`: the response is handed to this window).
+   */
+  async function authorize(
+    opts: SignInOptions & { fallback?: boolean },
+    handOff?: boolean,
+  ): Promise<{ url: string; state: string }> {
+    const { redirectUri } = options;
+    if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
+    const returnTo = safeReturnTo(opts.returnTo ?? globalThis.location?.href ?? '/', appOrigin());
+    const request = await createAuthorizationRequest(await discover(), {
+      ...opts,
+      clientId: options.clientId,
+      redirectUri,
+      scopes: options.scopes,
+      popup: handOff,
+    });
+    await saveTransaction(vault, {
+      state: request.state,
+      codeVerifier: request.codeVerifier,
+      redirectUri,
+      scopes: options.scopes,
+      returnTo,
+      appState: opts.appState,
+      ...(opts.fallback && { fallback: true }),
+      createdAt: now(),
+    });
+    return request;
+  }
+
+  /**
    * `open`: for `signInWithPopup`, which opens the authorization URL in its popup (and listens on
-   * the channel `name`) instead of navigating this page.
+   * the channel `name`) instead of navigating this page. `fallback`: a re-authorization, which
+   * goes on to the interactive login when the tenant wants the user.
    */
   async function signIn(
-    opts: SignInOptions = {},
+    opts: SignInOptions & { fallback?: boolean } = {},
     open?: (url: string, channelName: string) => void,
   ): Promise<void> {
+    const held = session;
     try {
-      const { redirectUri } = options;
-      if (!redirectUri) throw new QlikAuthError('invalid_options', 'invalid option: redirectUri');
-      const returnTo = safeReturnTo(opts.returnTo ?? globalThis.location?.href ?? '/', appOrigin());
-      const request = await createAuthorizationRequest(await discover(), {
-        ...opts,
-        clientId: options.clientId,
-        redirectUri,
-        scopes: options.scopes,
-        popup: !!open,
-      });
-      await saveTransaction(vault, {
-        state: request.state,
-        codeVerifier: request.codeVerifier,
-        redirectUri,
-        scopes: options.scopes,
-        returnTo,
-        appState: opts.appState,
-        createdAt: now(),
-      });
-      if (open) open(request.url, name);
-      else options.navigate(request.url);
+      if (opts.fallback && (await locked(() => othersRenew(held)))) return;
+      const { url } = await authorize(opts, !!open);
+      if (open) open(url, name);
+      else options.navigate(url);
     } catch (thrown) {
       error = await classifyError(thrown);
+      leaving = false;
       publish();
       throw error;
     }
+  }
+
+  /**
+   * Before a re-authorization by redirect leaves, under the lock: true when it must not, because
+   * another tab left to re-authorize moments ago (its session, which every tab adopts when it is
+   * stored, is waited for: `loading`, until it arrives or for 30 s). The first to leave says so in
+   * storage. Throws when the session ended as it began, which would loop.
+   */
+  async function othersRenew(held: Session | undefined): Promise<unknown> {
+    if (!held && now() - began < REAUTHORIZATION_FLOOR_MS) {
+      throw new QlikAuthError('interaction_required', 'the session ended as it began');
+    }
+    const since = now() - ((await vault.read(REAUTHORIZATION).catch(() => 0)) as number);
+    if (since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
+      awaiting = setTimeout(() => {
+        awaiting = undefined;
+        publish();
+      }, REAUTHORIZATION_WAIT_MS - since);
+      return (publish(), true);
+    }
+    await vault.write(REAUTHORIZATION, now());
   }
 
   async function signOut({ revoke = true, returnTo }: SignOutOptions = {}): Promise<void> {
@@ -387,28 +504,37 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     if (returnTo !== undefined) options.navigate(safeReturnTo(returnTo, appOrigin()));
   }
 
-  return {
+  const instance: QlikAuth & { internals(): Internals } = {
     origin,
     subscribe: state.subscribe,
     getSnapshot: state.get,
     signIn,
+    reauthorize: (opts) => signIn({ ...opts, prompt: 'none', fallback: true }),
     /**
      * `opener`: the response of a popup sign-in, handed over to the page that opened the popup,
-     * which exchanges it. Without it, such a response (its `state` says so) is handed over, not
+     * which exchanges it; `quiet`: a failure is the popup's to report, not the snapshot's. Without it, such a response (its `state` says so) is handed over, not
      * exchanged: this page is the popup.
      */
-    handleRedirectCallback(url?: string | URL, opener?: boolean): Promise<CallbackResult> {
+    handleRedirectCallback(
+      url?: string | URL,
+      opener?: boolean,
+      quiet?: boolean,
+    ): Promise<CallbackResult> {
       const href = String(url ?? globalThis.location?.href);
       finishing += 1;
       publish();
       if (!opener && parseUrl(href)?.searchParams.get('state')?.endsWith(POPUP_STATE)) {
-        // Exact origin: only a window of this app may read the response. Also on the channel,
-        // for an opener the popup lost (a Cross-Origin-Opener-Policy on the way).
-        globalThis.opener?.postMessage(href, location.origin);
+        // To the window that started the sign-in: the popup's opener, or the renewal frame's
+        // parent (a page that has neither is its own parent, which listens to nothing). Exact
+        // origin: only a window of this app may read the response. Also on the channel, for an
+        // opener the popup lost (a Cross-Origin-Opener-Policy on the way).
+        (globalThis.opener ?? globalThis.parent)?.postMessage(href, location.origin);
         channel.post(href as TabMessage);
-        // The code leaves the address bar, then the popup closes; meanwhile the state stays `loading`.
+        // The code leaves the address bar, then the popup closes; meanwhile the state stays
+        // `loading`. Not after an error: the opener may send this same popup on to the login
+        // page (it closes it otherwise).
         history.replaceState(null, '', location.pathname);
-        close();
+        if (!parseUrl(href)?.searchParams.has('error')) close();
         // Still here a second later: the browser kept the window open (a user can open the link
         // in a tab of their own, which script may not close). It has no session to wait for.
         setTimeout(() => {
@@ -417,7 +543,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
         }, 1000);
         return Promise.resolve({});
       }
-      return handleCallback(href).finally(() => {
+      return handleCallback(href, quiet).finally(() => {
         finishing -= 1;
         publish();
       });
@@ -444,13 +570,24 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     // tenantUrl throws first: no token is asked for a URL off the tenant.
     webResourceUrl: async (resource) => withToken(tenantUrl(resource, origin), 'webresource'),
     signOut,
-    tokenStore: (purpose = 'access') => tokenStores.get(purpose),
+    /** For `tokenStore` (not part of the public type). */
+    internals: (): Internals => ({
+      peek: (purpose) =>
+        session ? (purpose === 'access' ? session : purposeTokens.peek(purpose)) : null,
+      watch(count) {
+        readers += count;
+        plan();
+      },
+      options,
+    }),
     destroy() {
       destroyed = true;
       state.clear();
       scheduler.stop();
       clearTimeout(sweep);
+      clearTimeout(awaiting);
       channel.close();
     },
   };
+  return instance;
 }

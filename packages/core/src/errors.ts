@@ -43,8 +43,20 @@ export interface QlikAuthErrorCodes {
   readonly POPUP_BLOCKED: 'popup_blocked';
   /** The user closed the sign-in popup before the sign-in finished. */
   readonly POPUP_CLOSED: 'popup_closed';
-  /** No answer came in time (the sign-in popup was left open too long). */
+  /** No answer came in time (the sign-in popup was left open too long, a renewal frame stayed silent). */
   readonly TIMEOUT: 'timeout';
+  /**
+   * A re-authorization without the user (`prompt=none`) found no login session at the tenant: it
+   * ended (signed out, timed out), or the browser withheld its cookie (third-party cookies in a
+   * frame). An interactive sign-in (popup or redirect) can still renew the session.
+   */
+  readonly LOGIN_REQUIRED: 'login_required';
+  /**
+   * A re-authorization without the user could not be done in this browser: the tenant refused to
+   * be framed, or wants the user for something (consent, choosing an account). An interactive
+   * sign-in can still renew the session.
+   */
+  readonly INTERACTION_REQUIRED: 'interaction_required';
 }
 
 /** One of the {@link QlikAuthErrorCode} values. */
@@ -63,7 +75,8 @@ export const QlikAuthErrorCode = /* @__PURE__ */ (() =>
       'invalid_options network_error server_error invalid_response invalid_grant ' +
       'request_rejected authorization_error state_mismatch transaction_not_found ' +
       'transaction_expired storage_unavailable not_signed_in token_expired session_expired ' +
-      'untrusted_url unsupported popup_blocked popup_closed timeout'
+      'untrusted_url unsupported popup_blocked popup_closed timeout login_required ' +
+      'interaction_required'
     )
       .split(' ')
       .map((code) => [code.toUpperCase(), code]),

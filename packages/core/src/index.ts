@@ -13,11 +13,16 @@
  * auth.subscribe(() => render(auth.getSnapshot()));
  */
 export { createQlikAuth } from './client.js';
-export { signInWithPopup } from './popup.js';
-export type { PopupSignInOptions } from './popup.js';
+export { reauthorizeWithPopup, signInWithPopup } from './popup.js';
+export type { PopupReauthorizeOptions, PopupSignInOptions } from './popup.js';
+export { iframeRenewal } from './iframe.js';
+export type { IframeRenewalOptions } from './iframe.js';
+export { sessionEnding } from './ending.js';
+export type { SessionEndingState, SessionEndingStore } from './ending.js';
 export type {
   GetTokenOptions,
   QlikAuth,
+  ReauthorizeOptions,
   SignInOptions,
   SignOutOptions,
   TokenPurpose,
@@ -25,8 +30,13 @@ export type {
 export type { CallbackResult } from './callback.js';
 export { QlikAuthError, QlikAuthErrorCode } from './errors.js';
 export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
-export type { AuthorizationServerMetadata, QlikAuthOptions } from './options.js';
+export type {
+  AuthorizationServerMetadata,
+  QlikAuthOptions,
+  SilentRenewal,
+} from './options.js';
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';
 export type { AuthState, AuthStatus, Listener } from './store.js';
+export { tokenStore } from './token-store.js';
 export type { TokenState, TokenStore } from './token-store.js';

@@ -1,6 +1,34 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import { QlikAuthError } from './errors.js';
+import type { Session } from './session.js';
 import { METHODS, type SessionStore } from './storage.js';
+
+/**
+ * What a silent renewal gets from its instance.
+ * @internal
+ */
+export interface RenewalContext {
+  /** Builds and stores a `prompt=none` request whose response is handed back to this window. */
+  authorize(): Promise<{ url: string; state: string }>;
+  /** Redeems a response URL: the new session, or the tenant's answer as an error. */
+  redeem(responseUrl: string): Promise<Session | QlikAuthError>;
+  /** Forgets the transaction of a request whose response will never come. */
+  drop(state: string): Promise<void>;
+}
+
+/**
+ * How a session without a refresh token renews itself without the user, for the `renewal`
+ * option: made by `iframeRenewal()`. How it works is the core's own business.
+ */
+export interface SilentRenewal {
+  /**
+   * Given the session to renew and whether it may be kept while valid, resolves with the renewed
+   * session, the session kept (marked not renewable) or the error that ends it; throws when no
+   * answer came (a timeout), which is retried with backoff.
+   * @internal
+   */
+  (context: RenewalContext, from: Session, keep: boolean): Promise<Session | QlikAuthError>;
+}
 
 /** RFC 8414 authorization server metadata, as `/.well-known/oauth-authorization-server` returns. */
 export type AuthorizationServerMetadata = AuthorizationServer;
@@ -13,7 +41,11 @@ export interface QlikAuthOptions {
   clientId: string;
   /** Absolute redirect URI registered on the client. Default: the current page without query. */
   redirectUri?: string;
-  /** Scopes to request. Default `['user_default', 'offline_access']`. */
+  /**
+   * Scopes to request. Default `['user_default']`. Add `offline_access` only for a native or web
+   * client, or a tenant that issues refresh tokens: Qlik Cloud never gives one to a
+   * single-page-app client, whose sessions are renewed by re-authorization instead.
+   */
   scopes?: string[];
   /** Where sessions live. Default `'indexeddb'` (memory when IndexedDB is unavailable). */
   storage?: 'indexeddb' | 'memory' | SessionStore;
@@ -46,6 +78,18 @@ export interface QlikAuthOptions {
    * grant of its own. A sign-out still ends the session in every tab. Default true.
    */
   persistRefreshToken?: boolean;
+  /**
+   * How a session without a refresh token (a single-page-app client's) is renewed without the
+   * user: `iframeRenewal()` re-authorizes with `prompt=none` in a hidden iframe ahead of expiry,
+   * for tenants that allow being framed. Without it, such a session can only be renewed with the
+   * user: `reauthorizeWithPopup` from a click, or `reauthorize()` (a redirect).
+   */
+  renewal?: SilentRenewal;
+  /**
+   * Seconds before a session that cannot be renewed without the user ends at which the snapshot
+   * says `ending: true`, so the app can offer to stay signed in. Default 300.
+   */
+  endingSeconds?: number;
 }
 
 /** Options after validation, with every default applied. */
@@ -65,6 +109,8 @@ export interface ResolvedOptions {
   random: () => number;
   warn: (message: string) => void;
   persistRefreshToken: boolean;
+  renewal?: SilentRenewal;
+  endingMs: number;
   /** True for an `http:` loopback host, where oauth4webapi must be told to allow plain HTTP. */
   insecure: boolean;
 }
@@ -109,11 +155,12 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
   const origin = normalizeHost(options?.host);
   const {
     clientId,
-    scopes = ['user_default', 'offline_access'],
+    scopes = ['user_default'],
     storage = 'indexeddb',
     leewaySeconds = 60,
     autoRefresh = true,
     persistRefreshToken = true,
+    endingSeconds = 300,
     metadata,
   } = options;
   check(clientId && typeof clientId === 'string', 'clientId');
@@ -128,13 +175,15 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
       METHODS.slice(0, 4).every((m) => typeof storage?.[m] === 'function'),
     'storage',
   );
-  for (const name of ['fetch', 'now', 'navigate', 'onWarning', 'random'] as const) {
+  for (const name of ['fetch', 'now', 'navigate', 'onWarning', 'random', 'renewal'] as const) {
     check(options[name] === undefined || typeof options[name] === 'function', name);
   }
-  check(
-    typeof leewaySeconds === 'number' && leewaySeconds >= 0 && leewaySeconds < Infinity,
-    'leewaySeconds',
-  );
+  for (const [name, value] of [
+    ['leewaySeconds', leewaySeconds],
+    ['endingSeconds', endingSeconds],
+  ] as const) {
+    check(typeof value === 'number' && value >= 0 && value < Infinity, name);
+  }
   // Read lazily so that importing, or creating an instance during SSR, touches no browser global.
   const redirectUri =
     options.redirectUri ?? (globalThis.location && location.origin + location.pathname);
@@ -159,6 +208,8 @@ export function resolveOptions(options: QlikAuthOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     warn: options.onWarning ?? ((message) => console.warn(`[qlik-auth] ${message}`)),
     persistRefreshToken,
+    renewal: options.renewal,
+    endingMs: endingSeconds * 1000,
     insecure: origin.startsWith('http:'),
   };
 }

@@ -1,4 +1,4 @@
-import type { CallbackResult } from './callback.js';
+import { asksForUser, type CallbackResult } from './callback.js';
 import { QlikAuthError } from './errors.js';
 import { parseUrl } from './options.js';
 import type { QlikAuth, SignInOptions } from './types.js';
@@ -14,8 +14,11 @@ export interface PopupSignInOptions extends SignInOptions {
 /** The instance's internals the popup needs (not part of the public type). */
 interface Internals {
   signIn(options: SignInOptions, open: (url: string, channelName: string) => void): Promise<void>;
-  handleRedirectCallback(url: string, opener: true): Promise<CallbackResult>;
+  handleRedirectCallback(url: string, opener: true, quiet?: true): Promise<CallbackResult>;
 }
+
+/** Options of {@link reauthorizeWithPopup}: those of the popup, without `prompt`. */
+export type PopupReauthorizeOptions = Omit<PopupSignInOptions, 'prompt'>;
 
 /** How often to look whether the user closed the popup. */
 const POLL_MS = 250;
@@ -48,6 +51,36 @@ export function signInWithPopup(
   auth: QlikAuth,
   options: PopupSignInOptions = {},
 ): Promise<CallbackResult> {
+  return inPopup(auth, options, false);
+}
+
+/**
+ * Renews the session in a popup, from a click ("Stay signed in"): for a session without a refresh
+ * token (a single-page-app client's), before or after it ends. The popup asks the tenant with
+ * `prompt=none`, so while the user's login session at the tenant lives it comes straight back and
+ * closes, with no page shown; when the tenant answers that the user must sign in
+ * (`login_required`), the same popup goes on to the login page, with no second click. The new
+ * session reaches every tab, as after any sign-in.
+ *
+ * Rejects as {@link signInWithPopup} does (`popup_blocked`, `popup_closed`, `timeout`,
+ * `authorization_error`), the session unchanged.
+ * @example
+ * stayButton.onclick = () => reauthorizeWithPopup(auth).catch((e) => showError(e.code));
+ * @see [OpenID Connect Core section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest) (`prompt=none`)
+ */
+export function reauthorizeWithPopup(
+  auth: QlikAuth,
+  options: PopupReauthorizeOptions = {},
+): Promise<CallbackResult> {
+  return inPopup(auth, { ...options, prompt: 'none' }, true);
+}
+
+/** The popup flow; `fallback`: after an answer that needs the user, on to the login page. */
+function inPopup(
+  auth: QlikAuth,
+  options: PopupSignInOptions,
+  fallback: boolean,
+): Promise<CallbackResult> {
   const { timeoutSeconds = 300, features = 'popup,width=500,height=650', ...signIn } = options;
   // Synchronously, in the click's task: later, the user activation is gone.
   const popup = globalThis.open?.('', '_blank', features);
@@ -76,11 +109,20 @@ export function signInWithPopup(
     }
 
     /** The response URL, if it is the one this sign-in waits for. */
-    const receive = (data: unknown) =>
-      typeof data === 'string' &&
-      state &&
-      parseUrl(data)?.searchParams.get('state') === state &&
+    function receive(data: unknown): void {
+      if (typeof data !== 'string' || !state || parseUrl(data)?.searchParams.get('state') !== state)
+        return;
+      if (fallback && asksForUser(data)) {
+        // No login session at the tenant: the same popup goes on to the login page. The silent
+        // attempt's transaction is handed to the instance, which spends it (and says nothing).
+        fallback = false;
+        state = undefined;
+        internals.handleRedirectCallback(data, true, true).catch(() => {});
+        start({ ...signIn, prompt: undefined });
+        return;
+      }
       finish(data);
+    }
     // From our popup on the redirect URI's origin only; the channel is same-origin already.
     const onMessage = (event: MessageEvent) =>
       event.source === popup && event.origin === origin && receive(event.data);
@@ -97,15 +139,17 @@ export function signInWithPopup(
       }
     }, POLL_MS);
 
-    internals
-      .signIn(signIn, (url, channelName) => {
-        const query = new URL(url).searchParams;
-        state = query.get('state');
-        origin = parseUrl(query.get('redirect_uri'))?.origin;
-        channel = new BroadcastChannel(channelName);
-        channel.onmessage = (event) => receive(event.data);
-        popup.location.replace(url);
-      })
-      .catch(finish);
+    const start = (opts: SignInOptions) =>
+      internals
+        .signIn(opts, (url, channelName) => {
+          const query = new URL(url).searchParams;
+          state = query.get('state');
+          origin = parseUrl(query.get('redirect_uri'))?.origin;
+          channel ??= new BroadcastChannel(channelName);
+          channel.onmessage = (event) => receive(event.data);
+          popup.location.replace(url);
+        })
+        .catch(finish);
+    start(signIn);
   });
 }

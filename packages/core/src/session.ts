@@ -1,18 +1,20 @@
 import { QlikAuthError } from './errors.js';
 import { TENANT_TIME, type TokenResponse } from './token-endpoint.js';
 
-/** Who the session belongs to, as the access token says (display only: not verified here). */
+/**
+ * Who the session belongs to, as the tenant's `/api/v1/users/me` says, read once at sign-in:
+ * Qlik Cloud's access tokens carry no identity (qlik.dev changelog, "OAuth tokens no longer
+ * contain PII"), so none is decoded from them. Absent when that call failed or the scopes do not
+ * allow it.
+ */
 export interface AuthUser {
-  /** The `sub` claim: the user's subject at the identity provider. */
-  subject: string;
-  /** Qlik's user id (`userId` claim), where present. */
-  id?: string;
-  /** Qlik's tenant id (`tenantId` claim), where present. */
+  /** Qlik's user id. */
+  id: string;
+  /** The user's subject at the identity provider. */
+  subject?: string;
+  /** Qlik's tenant id. */
   tenantId?: string;
-  /**
-   * The display name, read from `/api/v1/users/me` once at sign-in (Qlik's tokens carry no
-   * name). Absent when that failed or the scopes do not allow it.
-   */
+  /** The display name. */
   name?: string;
 }
 
@@ -32,6 +34,11 @@ export interface Session {
    * of it. Tokens derived from a grant (purpose tokens) are only good while it is the session's.
    */
   grant: string;
+  /**
+   * The tenant refused to renew this grant without the user (a silent re-authorization answered
+   * `login_required`, or the frame was refused): it is not tried again, in any tab.
+   */
+  unrenewable?: true;
 }
 
 /**
@@ -62,21 +69,12 @@ export function sessionFromTokenResponse(
   if (!Number.isFinite(expiresAt)) {
     throw new QlikAuthError('invalid_response', 'no expiry');
   }
-  const { sub, userId, tenantId } = claims;
   return {
     accessToken: response.access_token,
     ...(response.refresh_token && { refreshToken: response.refresh_token }),
     expiresAt,
     issuedAt: now,
     scopes: response.scope ? response.scope.split(' ').filter(Boolean) : [...requestedScopes],
-    // Display only (not verified here); opaque tokens simply have no user.
-    ...(typeof sub === 'string' && {
-      user: {
-        subject: sub,
-        ...(typeof userId === 'string' && { id: userId }),
-        ...(typeof tenantId === 'string' && { tenantId }),
-      },
-    }),
     grant: crypto.randomUUID(),
   };
 }

@@ -1,5 +1,6 @@
 import { createStore, promisifyRequest } from 'idb-keyval';
 import { QlikAuthError } from './errors.js';
+import { timeLimit } from './time-limit.js';
 
 /**
  * A key-value store for the core's records (an encryption key, the sealed session, sign-in
@@ -120,16 +121,14 @@ export function openStore(
     [...METHODS, 'getMany' as const].map((method) => [
       method,
       async (...args: unknown[]) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          const result = await Promise.race([
+          const result = await timeLimit(
             // Called at once (a page load's first read starts within createQlikAuth), and a
             // synchronous throw becomes a rejection.
             new Promise((resolve) => resolve(call(method, args))),
-            new Promise((_, reject) => {
-              timer = setTimeout(reject, STORAGE_TIMEOUT_MS, new Error('storage timed out'));
-            }),
-          ]);
+            STORAGE_TIMEOUT_MS,
+            new Error('storage timed out'),
+          );
           worked = true;
           return result;
         } catch (cause) {
@@ -139,8 +138,6 @@ export function openStore(
           if (active !== fallback) warn(`${error.message}; using memory only`);
           active = fallback as typeof active;
           return call(method, args);
-        } finally {
-          clearTimeout(timer);
         }
       },
     ]),

@@ -20,12 +20,24 @@ export interface AuthState {
   readonly expiresAt?: number;
   /** The scopes the tenant granted. */
   readonly scopes?: readonly string[];
-  /** Who is signed in, from the access token's claims. */
+  /** Who is signed in, from the tenant's `/api/v1/users/me` at sign-in (never from the token). */
   readonly user?: AuthUser;
   /** Present (true) while the tokens are being renewed, including retries after failures. */
   readonly refreshing?: boolean;
   /** Present (true) while a refresh waits for the browser to be back online. */
   readonly offline?: boolean;
+  /**
+   * While signed in: whether the session can be renewed without the user, with a refresh token
+   * (native and web clients) or a silent re-authorization (`renewal: iframeRenewal()`, until the
+   * tenant refuses it). When false, the session ends at `expiresAt` unless the user renews it:
+   * `reauthorizeWithPopup` from a click, or `reauthorize()`.
+   */
+  readonly renewable?: boolean;
+  /**
+   * Present (true) from `endingSeconds` before a session that cannot be renewed without the user
+   * ends (at `expiresAt`): the moment to offer "Stay signed in".
+   */
+  readonly ending?: boolean;
 }
 
 /** A listener of state changes; read the new state with `getSnapshot()`. */

@@ -16,20 +16,18 @@ import type { QlikAuth } from './types.js';
 export const SAME_BURST_MS = 10_000;
 
 /**
- * The seam where re-authorization plugs in (internal; the core's own renewal is wired here).
+ * How a refused token is renewed (internal).
  *
  * `renew` gets a new access token after the tenant refused the current one. By default it is
- * `auth.getToken({ forceRefresh: true })`: the instance renews the session silently (a refresh
- * token grant, where the client has one) and rejects with its typed error when it cannot,
- * `session_expired` when the session has ended for good, which ends it in every tab.
- *
- * A session that cannot be renewed silently (a single-page-app client, which Qlik Cloud gives no
- * refresh token, once the tenant's login session needs the user again) is renewed by
- * re-authorization with `prompt=none` (a popup from a gesture, or a redirect back to the same
- * route). That is the integrator's to plug in here: a `renew` that runs it and resolves with the
- * new access token, or rejects with the core's typed error, which the Qlik client then reports
- * (qlik-embed shows its own error; @qlik/api rejects the call). A `renew` must never leave the
- * page without settling: a client waits on it.
+ * `auth.getToken({ forceRefresh: true })`, the instance's own renewal: a refresh token grant
+ * where the session has a refresh token, a silent re-authorization where the app set one up
+ * (`renewal: iframeRenewal()`); without either (a single-page-app client's session, which Qlik
+ * Cloud gives no refresh token) the core never hands back the refused token: the session ends in
+ * every tab and `renew` rejects with `session_expired`, which the Qlik client then reports
+ * (qlik-embed shows its own error; @qlik/api rejects the call). A re-authorization that needs the
+ * page or a click (`auth.reauthorize()`, `reauthorizeWithPopup`, `<RequireQlikAuth>`) is the
+ * app's; once one succeeds in any tab, the same host config works again. A `renew` must never
+ * leave the page without settling: a client waits on it.
  */
 export interface RenewalSeam {
   renew(auth: QlikAuth): Promise<string>;

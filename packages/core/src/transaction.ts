@@ -13,6 +13,11 @@ export interface Transaction {
   /** Same-origin path to return to, already made safe. */
   returnTo: string;
   appState?: unknown;
+  /**
+   * A re-authorization by redirect (`prompt=none`): when the tenant answers that the user must
+   * sign in, the callback goes on to the interactive login, once (its own transaction has none).
+   */
+  fallback?: boolean;
   /** Epoch milliseconds. */
   createdAt: number;
 }
@@ -27,6 +32,9 @@ const recordName = (state: string) => PREFIX + state;
 export function saveTransaction(vault: Vault, transaction: Transaction): Promise<void> {
   return vault.write(recordName(transaction.state), transaction);
 }
+
+/** Deletes the transaction of a sign-in that will never come back (a renewal frame gave up). */
+export const dropTransaction = (vault: Vault, state: string) => vault.remove(recordName(state));
 
 /**
  * Takes the transaction of a `state` out of storage: it can be used once only, even by two tabs

@@ -1,6 +1,5 @@
 import type { CallbackResult } from './callback.js';
 import type { AuthState, Listener } from './store.js';
-import type { TokenStore } from './token-store.js';
 
 /** Options of {@link QlikAuth.signIn}. */
 export interface SignInOptions {
@@ -15,6 +14,9 @@ export interface SignInOptions {
   /** Seconds since the user's last active authentication beyond which they must sign in again. */
   maxAge?: number;
 }
+
+/** Options of {@link QlikAuth.reauthorize}: where to come back to, and what to bring along. */
+export type ReauthorizeOptions = Pick<SignInOptions, 'returnTo' | 'appState'>;
 
 /** Options of {@link QlikAuth.signOut}. */
 export interface SignOutOptions {
@@ -67,6 +69,24 @@ export interface QlikAuth {
    */
   handleRedirectCallback(url?: string | URL): Promise<CallbackResult>;
   /**
+   * Renews the session by re-authorization, for a session without a refresh token (a
+   * single-page-app client's: Qlik Cloud gives those none) that has ended or is about to: leaves
+   * the page for the tenant's authorization endpoint with `prompt=none`, which comes straight
+   * back with a code while the user's login session at the tenant lives, to `returnTo` (default:
+   * this page) with `appState`, as after any sign-in. When the tenant answers that the user must
+   * sign in (`login_required`), the callback goes on to the login page, once, and never loops.
+   *
+   * One re-authorization for all tabs: a tab that finds another tab's re-authorization begun in
+   * the last 30 s waits for its session (`loading`; every tab adopts the new session when it is
+   * stored) instead of leaving too. Rejects with `interaction_required` when the session ended
+   * within seconds of beginning (a broken clock or tenant), which would otherwise be a loop of
+   * redirects.
+   *
+   * Without leaving the page: `reauthorizeWithPopup` (from a click), or `renewal: iframeRenewal()`.
+   * @see [OpenID Connect Core section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest) (`prompt=none`)
+   */
+  reauthorize(options?: ReauthorizeOptions): Promise<void>;
+  /**
    * A token valid for at least the leeway (`leewaySeconds`, shrunk to half the lifetime of
    * short-lived tokens). A fresh token in memory answers at once, touching no storage, lock or
    * timer. Otherwise the session is refreshed first with the refresh token grant: one request
@@ -77,8 +97,14 @@ export interface QlikAuth {
    * stays signed in and the refresh is retried with backoff; the current token is returned while
    * it is valid, and once it has expired the call rejects with that (retryable) error. When the
    * tenant rejects the refresh token for good, the session ends in every tab and the call
-   * rejects with `session_expired` (`token_expired` for a session without a refresh token);
-   * without a session, with `not_signed_in`.
+   * rejects with `session_expired`; without a session, with `not_signed_in`.
+   *
+   * A session without a refresh token (a single-page-app client's) is renewed by a silent
+   * re-authorization where the app set one up (`renewal: iframeRenewal()`); otherwise its token is
+   * returned until it expires, and then the session ends in every tab with `token_expired`. With
+   * `forceRefresh` (the tenant refused the token), such a session is never answered with the
+   * refused token: without a way to renew it, it ends in every tab and the call rejects with
+   * `session_expired` (or the silent re-authorization's `login_required`).
    *
    * With `purpose: 'websocket' | 'webresource'`, a purpose token from an RFC 8693 exchange of
    * the access token, cached per purpose until shortly before it expires.
@@ -112,14 +138,6 @@ export interface QlikAuth {
    * @see [RFC 7009 section 2.1](https://www.rfc-editor.org/rfc/rfc7009.html#section-2.1)
    */
   signOut(options?: SignOutOptions): Promise<void>;
-  /**
-   * The token of one purpose (default `access`) as a store for UIs: `subscribe` plus a
-   * `getSnapshot()` of `{ token, expiresAt, error }` whose identity changes only with its content.
-   * While subscribed, the instance keeps the token fresh on its own schedule (renewed ahead of
-   * expiry, retried with backoff), so a reader needs no timer and decodes no token. The same
-   * store for every call with a purpose.
-   */
-  tokenStore(purpose?: TokenPurpose): TokenStore;
   /** Stops notifying listeners; clears the refresh timer, the listeners and the tab channel. */
   destroy(): void;
 }

@@ -110,6 +110,7 @@ describe('a refresh that fails for a while', () => {
         tenantId: 'emulator-tenant',
         name: 'Alice',
       },
+      renewable: true,
     });
     expect(tenant.stats.reuseDetections).toBe(0);
   });

@@ -48,7 +48,7 @@ export function setup(
     now,
     navigate: (url) => void navigations.push(url),
     onWarning: (message) => void warnings.push(message),
-    ...(refreshTokens ? {} : { scopes: ['user_default'] }),
+    ...(refreshTokens ? { scopes: ['user_default', 'offline_access'] } : {}),
     ...overrides.auth,
   };
   /** A new instance on the same storage: what a page reload (or another tab) creates. */

@@ -105,8 +105,10 @@ describe('options', () => {
       [
         'authorization_error',
         'invalid_grant',
+        'interaction_required',
         'invalid_options',
         'invalid_response',
+        'login_required',
         'network_error',
         'not_signed_in',
         'request_rejected',

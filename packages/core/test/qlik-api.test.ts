@@ -10,7 +10,9 @@ import { qlikApiAuthModule } from '../src/qlik-api.js';
 
 // The default config's native client: what is tested here is refreshing behind @qlik/api, which
 // takes a refresh token, and Qlik Cloud gives none to a single-page app (demo-spa).
+/** The emulator's native client (refresh tokens) and its single-page-app client (none). */
 const CLIENT_ID = 'demo-native';
+const SPA_CLIENT_ID = 'demo-spa';
 const REDIRECT_URI = 'http://localhost:5173/callback';
 const HOUR = 3600_000;
 
@@ -55,27 +57,42 @@ const refreshGrants = async () =>
  * once), and a host config of @qlik/api that uses it through a module registered under a name
  * of this test's own (@qlik/api's registry is global).
  */
-async function signedIn(): Promise<{ auth: QlikAuth; hostConfig: HostConfig }> {
+async function signedIn({
+  clientId = CLIENT_ID,
+  scopes = ['user_default', 'offline_access'],
+} = {}): Promise<{ auth: QlikAuth; hostConfig: HostConfig; followRedirect(): Promise<void> }> {
   let navigatedTo = '';
+  /** The browser's login session at the tenant, which a `prompt=none` request relies on. */
+  let cookie = '';
   const auth = createQlikAuth({
     host: emulator.url,
-    clientId: CLIENT_ID,
+    clientId,
     redirectUri: REDIRECT_URI,
+    scopes,
     storage: 'memory',
     now,
     navigate: (url) => void (navigatedTo = url),
     onWarning: () => {},
   });
   instances.push(auth);
+  /** The browser at the authorization endpoint, and back on the redirect URI. */
+  async function followRedirect(): Promise<void> {
+    const authorize = await fetch(navigatedTo, { redirect: 'manual', headers: { cookie } });
+    expect(authorize.status).toBe(302);
+    cookie = authorize.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+    await auth.handleRedirectCallback(authorize.headers.get('location')!);
+  }
   await auth.signIn({ loginHint: 'ada@example.com', returnTo: '/' });
-  const authorize = await fetch(navigatedTo, { redirect: 'manual' });
-  expect(authorize.status).toBe(302);
-  await auth.handleRedirectCallback(authorize.headers.get('location')!);
+  await followRedirect();
   expect(auth.getSnapshot().status).toBe('signedIn');
   const authType = `qlik-auth-${instances.length}-${Math.random().toString(36).slice(2)}`;
   qlikApi.registerAuthModule(authType as 'qlik-auth', qlikApiAuthModule(auth));
   await control('DELETE', '/requests');
-  return { auth, hostConfig: { host: emulator.url, authType: authType as 'qlik-auth' } };
+  return {
+    auth,
+    hostConfig: { host: emulator.url, authType: authType as 'qlik-auth' },
+    followRedirect,
+  };
 }
 
 /** A promise's rejection. */
@@ -227,5 +244,58 @@ describe('@qlik/api on qlikApiAuthModule (Node)', () => {
     expect(again).toBeInstanceOf(QlikAuthError);
     expect(again).toMatchObject({ code: 'not_signed_in' });
     expect(await requestLog()).toHaveLength(sent);
+  });
+
+  describe('on a session without a refresh token (a single-page-app client)', () => {
+    it('rejects a burst refused with 401 typed, once each, and sends nothing more', async () => {
+      const { auth, hostConfig } = await signedIn({
+        clientId: SPA_CLIENT_ID,
+        scopes: ['user_default'],
+      });
+      await control('POST', '/users/user-ada/expire');
+      const calls = await Promise.allSettled(
+        [1, 2, 3].map(() => users.getMyUser({ hostConfig, noCache: true })),
+      );
+      for (const call of calls) {
+        expect(call.status).toBe('rejected');
+        expect((call as PromiseRejectedResult).reason).toBeInstanceOf(QlikAuthError);
+      }
+      const codes = calls.map(
+        (call) => ((call as PromiseRejectedResult).reason as QlikAuthError).code,
+      );
+      expect(codes).toContain('session_expired');
+      expect(auth.getSnapshot()).toMatchObject({
+        status: 'signedOut',
+        error: { code: 'session_expired' },
+      });
+      const log = await requestLog();
+      // Each call was sent once and refused; no call was sent again, and no token was asked for.
+      expect(log.filter((entry) => entry.path === '/api/v1/users/me').length).toBeLessThanOrEqual(
+        3,
+      );
+      expect(log.filter((entry) => entry.path === '/oauth/token')).toEqual([]);
+      const sent = log.length;
+      const again = await rejectionOf(items.getItems({}, { hostConfig, noCache: true }));
+      expect(again).toMatchObject({ code: 'not_signed_in' });
+      expect(await requestLog()).toHaveLength(sent);
+    });
+
+    it('resumes after a re-authorization, with the same host config and no reload', async () => {
+      const { auth, hostConfig, followRedirect } = await signedIn({
+        clientId: SPA_CLIENT_ID,
+        scopes: ['user_default'],
+      });
+      // Minutes on: the tenant's login session lives (30 idle minutes), and the session ended
+      // after it began (one that ends as it begins is not re-authorized).
+      clock.time += 2 * 60_000;
+      await control('POST', '/users/user-ada/expire');
+      await rejectionOf(users.getMyUser({ hostConfig, noCache: true }));
+      await auth.reauthorize();
+      await followRedirect();
+      expect(auth.getSnapshot().status).toBe('signedIn');
+      const { data: me } = await users.getMyUser({ hostConfig, noCache: true });
+      expect(me.id).toBe('user-ada');
+      expect(await refreshGrants()).toEqual([]);
+    });
   });
 });

@@ -13,6 +13,8 @@ import { qlikEmbedHostConfig, type QlikEmbedHostConfig } from '../src/qlik-embed
 import { tokenRefusals } from '../src/token-refusal.js';
 
 const CLIENT_ID = 'embed-native';
+/** A single-page-app client: Qlik Cloud (and the emulator) gives it no refresh token. */
+const SPA_CLIENT_ID = 'embed-spa';
 const REDIRECT_URI = 'http://localhost:5173/callback';
 
 let emulator: RunningEmulator;
@@ -29,6 +31,7 @@ beforeAll(async () => {
           redirectUris: [REDIRECT_URI],
           scopes: ['user_default', 'offline_access'],
         },
+        { clientId: SPA_CLIENT_ID, appType: 'spa', redirectUris: [REDIRECT_URI] },
       ],
     },
   });
@@ -70,25 +73,40 @@ function uniqueName(): string {
 }
 
 /** A QlikAuth signed in as Ada by the whole authorization code flow, and its host config. */
-async function signedIn(): Promise<{ auth: QlikAuth; hostConfig: QlikEmbedHostConfig<string> }> {
+async function signedIn(
+  clientId = CLIENT_ID,
+  now?: () => number,
+): Promise<{
+  auth: QlikAuth;
+  hostConfig: QlikEmbedHostConfig<string>;
+  followRedirect(): Promise<void>;
+}> {
   let navigatedTo = '';
+  /** The browser's login session at the tenant, which a `prompt=none` request relies on. */
+  let cookie = '';
   const auth = createQlikAuth({
     host: emulator.url,
-    clientId: CLIENT_ID,
+    clientId,
     redirectUri: REDIRECT_URI,
-    scopes: ['user_default', 'offline_access'],
+    scopes: clientId === CLIENT_ID ? ['user_default', 'offline_access'] : ['user_default'],
     storage: 'memory',
+    ...(now && { now }),
     navigate: (url) => void (navigatedTo = url),
     onWarning: () => {},
   });
   instances.push(auth);
+  /** The browser at the authorization endpoint, and back on the redirect URI. */
+  async function followRedirect(): Promise<void> {
+    const authorize = await fetch(navigatedTo, { redirect: 'manual', headers: { cookie } });
+    cookie = authorize.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+    await auth.handleRedirectCallback(authorize.headers.get('location')!);
+  }
   await auth.signIn({ loginHint: 'ada@example.com' });
-  const authorize = await fetch(navigatedTo, { redirect: 'manual' });
-  await auth.handleRedirectCallback(authorize.headers.get('location')!);
+  await followRedirect();
   expect(auth.getSnapshot().status).toBe('signedIn');
   const hostConfig = qlikEmbedHostConfig(auth, { authType: uniqueName() });
   await control('DELETE', '/requests');
-  return { auth, hostConfig };
+  return { auth, hostConfig, followRedirect };
 }
 
 /** @qlik/api's type for a host config of an auth type it does not know by name. */
@@ -238,6 +256,49 @@ describe('qlikEmbedHostConfig', () => {
       expect.objectContaining({ code: 'invalid_options' }),
     );
     expect(globalThis.fetch).toBeTypeOf('function');
+  });
+});
+
+describe('on a session without a refresh token (a single-page-app client)', () => {
+  it('rejects a burst refused with 401 typed, sends each call once, and asks for no token', async () => {
+    const { auth, hostConfig } = await signedIn(SPA_CLIENT_ID);
+    await control('POST', '/users/user-ada/expire');
+    const calls = await Promise.allSettled(
+      [1, 2, 3].map(() => users.getMyUser({ hostConfig: asQlikApi(hostConfig), noCache: true })),
+    );
+    for (const call of calls) {
+      expect(call.status).toBe('rejected');
+      expect((call as PromiseRejectedResult).reason).toBeInstanceOf(QlikAuthError);
+    }
+    expect(auth.getSnapshot()).toMatchObject({
+      status: 'signedOut',
+      error: { code: 'session_expired' },
+    });
+    const log = await requestLog();
+    expect(log.filter((entry) => entry.path === '/api/v1/users/me').length).toBeLessThanOrEqual(3);
+    expect(log.filter((entry) => entry.path === '/oauth/token')).toEqual([]);
+  });
+
+  it('resumes after a re-authorization, with the same host config and no reload', async () => {
+    // The client's clock, moved a minute on below: a session that ends as it begins is not
+    // re-authorized (that would be a loop), and this one would end seconds after it began.
+    let later = 0;
+    const { auth, hostConfig, followRedirect } = await signedIn(
+      SPA_CLIENT_ID,
+      () => Date.now() + later,
+    );
+    later = 60_000;
+    await control('POST', '/users/user-ada/expire');
+    await rejectionOf(users.getMyUser({ hostConfig: asQlikApi(hostConfig), noCache: true }));
+    await auth.reauthorize();
+    await followRedirect();
+    expect(auth.getSnapshot().status).toBe('signedIn');
+    const { data: me } = await users.getMyUser({
+      hostConfig: asQlikApi(hostConfig),
+      noCache: true,
+    });
+    expect(me.id).toBe('user-ada');
+    expect(await refreshGrants()).toEqual([]);
   });
 });
 

@@ -178,6 +178,8 @@ describe('session persistence', () => {
       expiresAt: clock.time + 600_000,
       // No scope in the response: the requested scopes were granted (RFC 6749 section 5.1).
       scopes: ['user_default', 'offline_access'],
+      // Its answer brought no refresh token: only the user can renew it.
+      renewable: false,
     });
   });
 

@@ -62,6 +62,10 @@ it('imports on Node without touching a browser global', async () => {
     'QlikAuthError',
     'QlikAuthErrorCode',
     'createQlikAuth',
+    'iframeRenewal',
+    'reauthorizeWithPopup',
+    'sessionEnding',
     'signInWithPopup',
+    'tokenStore',
   ]);
 });

@@ -140,6 +140,8 @@ export function createRecordedTenant(options: TenantOptions) {
   const refreshTokens = new Set<string>();
   const revoked: { token: string; hint?: string }[] = [];
   let exchanges = 0;
+  /** The browser's cookie at the tenant: its login session, which `prompt=none` relies on. */
+  let loginCookie: string | undefined;
 
   const metadata = {
     issuer: origin,
@@ -258,17 +260,25 @@ export function createRecordedTenant(options: TenantOptions) {
       { deny = false, subject }: { deny?: boolean; subject?: string } = {},
     ) {
       if (deny) tenant.configure({ autoApprove: false });
+      /** The browser's request to the tenant: with its cookie there, the login session. */
+      const browser = async (url: string | URL, init: RequestInit = {}) => {
+        const request = new Request(url, { ...init, redirect: 'manual' });
+        // Set on the made Request: happy-dom's, a page's, drops a Cookie given to its constructor.
+        if (loginCookie) request.headers.set('cookie', loginCookie);
+        const response = await tenant.fetch(request);
+        loginCookie = response.headers.getSetCookie()[0]?.split(';')[0] ?? loginCookie;
+        return response;
+      };
       try {
         const url = new URL(authorizeUrl);
         // Another user than Alice: the tenant finds users by subject in login_hint.
         if (subject) url.searchParams.set('login_hint', subject);
-        const first = await tenant.fetch(url, { redirect: 'manual' });
+        const first = await browser(url);
         if (!deny) return first.headers.get('location')!;
         const transaction = /name="transaction" value="([^"]+)"/.exec(await first.text())![1]!;
-        const denied = await tenant.fetch(`${origin}/oauth/authorize/login`, {
+        const denied = await browser(`${origin}/oauth/authorize/login`, {
           method: 'POST',
           body: new URLSearchParams({ transaction, action: 'deny' }),
-          redirect: 'manual',
         });
         return denied.headers.get('location')!;
       } finally {

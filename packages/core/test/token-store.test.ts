@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { TokenState } from '../src/index.js';
+import { tokenStore, type TokenState } from '../src/index.js';
 import { qlikError } from './tenant.js';
 import { eventually, setup, settled } from './helpers.js';
 
@@ -22,8 +22,8 @@ describe('tokenStore', () => {
   it('holds the access token of the session with its expiry, the same object until it changes', async () => {
     const { auth, signIn } = setup();
     await signIn(auth);
-    const store = auth.tokenStore();
-    expect(auth.tokenStore('access')).toBe(store);
+    const store = tokenStore(auth);
+    expect(tokenStore(auth, 'access')).toBe(store);
     const snapshot = store.getSnapshot();
     expect(snapshot).toEqual({
       token: await auth.getToken(),
@@ -43,7 +43,7 @@ describe('tokenStore', () => {
   it('is empty while signed out, and empties at sign-out', async () => {
     const { auth, signIn } = setup();
     await settled(auth);
-    const store = auth.tokenStore('websocket');
+    const store = tokenStore(auth, 'websocket');
     const seen: TokenState[] = [];
     store.subscribe(() => seen.push(store.getSnapshot()));
     expect(store.getSnapshot()).toEqual({});
@@ -57,7 +57,7 @@ describe('tokenStore', () => {
   it('exchanges a purpose token once for all its readers, with the expiry the tenant sent', async () => {
     const { auth, signIn, tenant, clock } = setup({ tenant: { purposeTokenTtlSeconds: 300 } });
     await signIn(auth);
-    const store = auth.tokenStore('webresource');
+    const store = tokenStore(auth, 'webresource');
     expect(tenant.grants(EXCHANGE)).toHaveLength(0); // nobody reads it yet
     store.subscribe(() => {});
     store.subscribe(() => {});
@@ -71,7 +71,7 @@ describe('tokenStore', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { auth, signIn, tenant, clock } = setup({ tenant: { purposeTokenTtlSeconds: 120 } });
     await signIn(auth);
-    const store = auth.tokenStore('websocket');
+    const store = tokenStore(auth, 'websocket');
     const unsubscribe = store.subscribe(() => {});
     await eventually(() => store.getSnapshot().token);
     const first = store.getSnapshot();
@@ -92,7 +92,7 @@ describe('tokenStore', () => {
     const { auth, signIn, tenant, clock } = setup({ auth: { random: () => 0.5 } });
     await signIn(auth);
     tenant.failNext('/oauth/token', qlikError(503, 'server_error', 'busy'));
-    const store = auth.tokenStore('websocket');
+    const store = tokenStore(auth, 'websocket');
     store.subscribe(() => {});
     await eventually(() => store.getSnapshot().error);
     expect(store.getSnapshot()).toEqual({
@@ -109,7 +109,7 @@ describe('tokenStore', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { auth, signIn, tenant, clock } = setup({ auth: { autoRefresh: false } });
     await signIn(auth);
-    const store = auth.tokenStore();
+    const store = tokenStore(auth);
     const first = store.getSnapshot().token;
     const unsubscribe = store.subscribe(() => {});
     await elapse(clock, 3600_000 - 59_000, 60_000);
@@ -129,7 +129,7 @@ describe('tokenStore', () => {
       auth: { autoRefresh: false },
     });
     await signIn(auth);
-    const store = auth.tokenStore('webresource');
+    const store = tokenStore(auth, 'webresource');
     store.subscribe(() => {});
     await eventually(() => store.getSnapshot().token);
     await elapse(clock, 20_000, 500);

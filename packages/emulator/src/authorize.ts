@@ -7,6 +7,10 @@ import { allowedScopes, grantableScopes } from './client-policy.js';
 import { randomId, type LoginSession, type PendingAuthorization } from './tenant.js';
 import type { Ctx, Env, Shared } from './context.js';
 
+/** What a framed authorization request gets where the tenant may not be framed (never shown). */
+const framingRefused =
+  '<!doctype html><meta charset="utf-8"><title>Not in a frame</title><p>The authorization endpoint cannot be framed.</p>';
+
 const SESSION_COOKIE = 'qlik_emulator_session';
 const PENDING_TTL_MS = 10 * 60 * 1000;
 
@@ -91,6 +95,16 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
 
   /** GET /oauth/authorize */
   function authorize(c: Ctx): Response {
+    // Unframable means for every answer, redirects too: a browser applies X-Frame-Options and
+    // frame-ancestors to a page it would show, never to a redirect, so a `prompt=none` request
+    // would otherwise come back through a frame that the headers forbid. A request the browser
+    // says is for a frame (Fetch Metadata, https://www.w3.org/TR/fetch-metadata/) gets a page
+    // instead, which those headers keep out of the frame. Whether Qlik Cloud refuses framed
+    // authorization requests this way is not documented; with `allowFraming` it serves them.
+    const destination = c.req.header('sec-fetch-dest');
+    if ((destination === 'iframe' || destination === 'frame') && !tenant.config.allowFraming) {
+      return c.html(framingRefused, 403);
+    }
     const query = new URL(c.req.url).searchParams;
     const repeated = [...new Set(query.keys())].filter((key) => query.getAll(key).length > 1);
     for (const key of ['client_id', 'redirect_uri']) {

@@ -53,6 +53,39 @@ describe('by default', () => {
   });
 });
 
+describe('a request for a frame (Sec-Fetch-Dest: iframe)', () => {
+  /** The authorization request a hidden frame makes, silent, with a live login session. */
+  async function framed(): Promise<Response> {
+    const { cookie } = await signIn(base);
+    const url = new URL('/oauth/authorize', base);
+    for (const [key, value] of Object.entries({
+      ...authorizeParams(pkce().challenge),
+      prompt: 'none',
+    })) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    return fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: cookie ?? '', 'sec-fetch-dest': 'iframe' },
+    });
+  }
+
+  it('gets a page that the framing headers keep out of the frame, not the redirect it would follow', async () => {
+    const res = await framed();
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(frameAncestors(res)).toBe("'none'");
+  });
+
+  it('is served as any other with allowFraming: the redirect with a code', async () => {
+    await controlOk(base, 'PATCH', '/config', { allowFraming: true });
+    const res = await framed();
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  });
+});
+
 describe('with allowFraming', () => {
   it('lets the clients’ allowed origins frame them: frame-ancestors lists the origins, no X-Frame-Options', async () => {
     await controlOk(base, 'PATCH', '/config', { allowFraming: true });

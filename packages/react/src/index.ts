@@ -22,7 +22,16 @@
 // Named, not `export *`: the built modules start with 'use client', and a client module may not
 // re-export with a star (React Server Components need the names). The types ride along with
 // `export type *`. A test checks that every value the core exports is here.
-export { createQlikAuth, QlikAuthError, QlikAuthErrorCode, signInWithPopup } from '@qlik-auth/core';
+export {
+  createQlikAuth,
+  iframeRenewal,
+  QlikAuthError,
+  QlikAuthErrorCode,
+  reauthorizeWithPopup,
+  sessionEnding,
+  signInWithPopup,
+  tokenStore,
+} from '@qlik-auth/core';
 export type * from '@qlik-auth/core';
 export { QlikAuthProvider } from './provider.js';
 export type { QlikAuthProviderProps } from './provider.js';
@@ -31,4 +40,6 @@ export type { QlikAuthValue, QlikSignInOptions } from './use-qlik-auth.js';
 export { useQlikToken } from './use-qlik-token.js';
 export type { QlikSuspenseToken, QlikToken, QlikTokenOptions } from './use-qlik-token.js';
 export { RequireQlikAuth } from './require-qlik-auth.js';
+export { useQlikSessionEnding } from './use-qlik-session-ending.js';
+export type { QlikSessionEnding } from './use-qlik-session-ending.js';
 export type { RequireQlikAuthProps } from './require-qlik-auth.js';

@@ -39,7 +39,7 @@ const replaceUrl = ({ returnTo }: CallbackResult) =>
 const handled = new WeakSet<QlikAuth>();
 
 const METHODS =
-  'subscribe signIn handleRedirectCallback getToken fetch webSocketUrl webResourceUrl signOut tokenStore';
+  'subscribe signIn reauthorize handleRedirectCallback getToken fetch webSocketUrl webResourceUrl signOut internals';
 
 /**
  * An instance made on first use. A render may be thrown away without a commit or a cleanup

@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactElement, type ReactNode } from 'react';
-import type { QlikAuth, QlikAuthError } from '@qlik-auth/core';
+import { reauthorizeWithPopup, type QlikAuth, type QlikAuthError } from '@qlik-auth/core';
 import { isRedirectCallback, noop } from './context.js';
 import { useQlikAuth, type QlikSignInOptions } from './use-qlik-auth.js';
 
@@ -28,10 +28,26 @@ export interface RequireQlikAuthProps {
 const started = new WeakSet<QlikAuth>();
 
 /**
- * Renders its children only when signed in. When signed out it starts a sign-in, once; when
- * the session has an error (a denied sign-in, a failed callback, an ended session) it shows
- * the error instead of leaving again, so a failure never becomes a redirect loop. It waits
- * while the page is a redirect callback being handled.
+ * Why a session ended that a re-authorization can renew: it expired with nothing to renew it
+ * (`token_expired`), the tenant refused it (`session_expired`), or a silent renewal found no
+ * login session at the tenant (`login_required`).
+ */
+const ENDED = ['token_expired', 'session_expired', 'login_required'];
+
+/** The endings this guard has re-authorized: each at most once, so a failure never loops. */
+const reauthorized = new WeakSet<QlikAuthError>();
+
+/**
+ * Renders its children only when signed in. When signed out it starts a sign-in, once. When a
+ * session ends (a single-page-app client's token expires: Qlik Cloud gives those no refresh
+ * token), it re-authorizes by redirect with `prompt=none` (`auth.reauthorize`), back to this
+ * route: no login page shows while the user's login session at the tenant lives, and otherwise
+ * the tenant's login page shows once. With `signInOptions.popup`, where the page must not leave,
+ * it shows the ending instead, and `retry` (a click) re-authorizes in a popup.
+ *
+ * When the session has an error it cannot renew (a denied sign-in, a failed callback, a failed
+ * re-authorization) it shows the error instead of leaving again, so a failure never becomes a
+ * redirect loop. It waits while the page is a redirect callback being handled.
  *
  * @example
  * <RequireQlikAuth fallback={<Spinner />} onError={(e, retry) => <Failed code={e.code} onRetry={retry} />}>
@@ -40,22 +56,40 @@ const started = new WeakSet<QlikAuth>();
  */
 export function RequireQlikAuth(props: RequireQlikAuthProps): ReactElement {
   const { auth, status, error, signIn } = useQlikAuth(props.auth);
+  const options = props.signInOptions;
   // A popup's failure leaves the session as it was: it is this guard's to show.
   const [failed, setFailed] = useState<QlikAuthError>();
+  /** The ending being re-authorized: the page is about to leave, so the fallback shows. */
+  const [leaving, setLeaving] = useState<QlikAuthError>();
+  const ended = status === 'signedOut' && !!error && ENDED.includes(error.code);
   const retry = () => {
     setFailed(undefined);
-    signIn(props.signInOptions).catch(props.signInOptions?.popup ? setFailed : noop);
+    if (ended && options?.popup) {
+      reauthorizeWithPopup(auth, options).catch(setFailed);
+    } else {
+      signIn(options).catch(options?.popup ? setFailed : noop);
+    }
   };
 
   useEffect(() => {
-    if (status !== 'signedOut' || error || started.has(auth) || isRedirectCallback()) return;
+    // Waiting for another tab's re-authorization: if it never comes, the ending shows.
+    if (status === 'loading') setLeaving(undefined);
+    if (status !== 'signedOut' || isRedirectCallback()) return;
+    if (ended && !options?.popup && !reauthorized.has(error)) {
+      reauthorized.add(error);
+      setLeaving(error);
+      // A failure lands in the snapshot as a new error, which shows.
+      auth.reauthorize({ returnTo: options?.returnTo, appState: options?.appState }).catch(noop);
+      return;
+    }
+    if (error || started.has(auth)) return;
     started.add(auth);
     retry();
     // A change of session state only, never a parent's re-render, can start a sign-in.
   }, [auth, status, error]);
 
   if (status === 'signedIn') return <>{props.children}</>;
-  const shown = status === 'signedOut' && (failed ?? error);
+  const shown = status === 'signedOut' && (failed ?? (error !== leaving ? error : undefined));
   if (shown) {
     return props.onError ? (
       <>{props.onError(shown, retry)}</>

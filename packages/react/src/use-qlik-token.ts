@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import {
   QlikAuthError,
+  tokenStore,
   type AuthStatus,
   type QlikAuth,
   type TokenPurpose,
@@ -50,7 +51,7 @@ const nextChange = (auth: QlikAuth, store: TokenStore) =>
   });
 
 /**
- * A token of the signed-in session for one purpose, kept fresh by the core (`auth.tokenStore`):
+ * A token of the signed-in session for one purpose, kept fresh by the core (`tokenStore`):
  * renewed before it expires for as long as a component reads it, and updated whenever the
  * session changes (a refresh, another tab). A plain `useSyncExternalStore` over the core's store:
  * components reading the same instance and purpose share one token and one request.
@@ -70,7 +71,7 @@ export function useQlikToken({
 }: QlikTokenOptions = {}): QlikToken {
   const instance = useAuthInstance(auth);
   const state = useSyncExternalStore(instance.subscribe, instance.getSnapshot, serverState);
-  const store = instance.tokenStore(purpose);
+  const store = tokenStore(instance, purpose);
   const value = useSyncExternalStore(store.subscribe, store.getSnapshot, serverToken);
   const token = state.status === 'signedIn' ? value.token : undefined;
   const error = value.error ?? state.error;

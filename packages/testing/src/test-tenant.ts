@@ -91,7 +91,7 @@ export interface TestTenant extends EmulatedTenant {
   readonly emulator: EmulatedTenant;
   /**
    * The options of a client of this tenant: `host`, `clientId`, `redirectUri`, the tenant's
-   * `fetch` and clock, memory storage, and a `navigate` that goes nowhere. For a client you
+   * `fetch` and clock, memory storage, the scopes of its type (`offline_access` for a native client), and a `navigate` that goes nowhere. For a client you
    * create and sign in yourself (`createQlikAuth(tenant.clientOptions())`).
    */
   clientOptions(overrides?: Partial<QlikAuthOptions>): QlikAuthOptions;
@@ -111,10 +111,9 @@ export interface TestTenant extends EmulatedTenant {
    * token (`getToken({ forceRefresh: true })`), as its renewal would at expiry, and the promise
    * resolves once each has answered. Other users are untouched.
    *
-   * A client with a refresh token (a `native` client's) is refused and becomes `signedOut` with
-   * a `session_expired` error. A client without one (an `spa` client's) has nothing the tenant
-   * can refuse: the tenant refuses its access token (API calls answer 401) and cannot renew it
-   * silently; what the client then shows is the core's handling of a session it cannot renew.
+   * Every such client becomes `signedOut` with a `session_expired` error: a `native` client's
+   * refresh token is refused, and an `spa` client, which has none, has nothing to renew the
+   * refused access token with (the core never hands a refused token back).
    */
   expireSession(userId: string): Promise<void>;
   /**
@@ -215,6 +214,9 @@ export function createTestTenant(config: TestTenantConfig = {}): TestTenant {
     fetch,
     now,
     navigate: () => {},
+    // What such an app asks for: a native client's refresh token needs offline_access, which a
+    // single-page app's scopes leave out (Qlik Cloud would not grant it).
+    scopes: appType === 'native' ? ['user_default', 'offline_access'] : ['user_default'],
     ...overrides,
   });
 

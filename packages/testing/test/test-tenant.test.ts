@@ -133,12 +133,23 @@ describe('the controls a test drives', () => {
     expect((await rejectionOf(ada.getToken())).code).toBe('not_signed_in');
   });
 
-  it('expireSession: an spa client’s token is refused, and its login session is over', async () => {
+  it('expireSession: an spa client is signed out too, and its login session is over', async () => {
     const tenant = createTestTenant();
     const auth = await signedIn(tenant, 'ada');
     expect(await silentSignIn(tenant)).toBe('code');
+    const sent = tenant.requests().length;
     await tenant.expireSession('ada');
-    expect((await auth.fetch('/api/v1/users/me')).status).toBe(401);
+    expect(auth.getSnapshot()).toMatchObject({
+      status: 'signedOut',
+      error: { code: 'session_expired' },
+    });
+    // Nothing could renew it: no token request was made.
+    expect(
+      tenant
+        .requests()
+        .slice(sent)
+        .filter((r) => r.path === '/oauth/token'),
+    ).toEqual([]);
     expect(await silentSignIn(tenant)).toBe('login_required');
   });
 

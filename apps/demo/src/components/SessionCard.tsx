@@ -3,6 +3,7 @@ import { users } from '@qlik/api';
 import type { User } from '@qlik/api/users';
 import { codeOf } from '../errors.js';
 import { useTenantData } from '../tenant.js';
+import { RenewalFacts } from './SessionEnding.js';
 
 const initials = (name: string) =>
   name
@@ -70,6 +71,7 @@ export function SessionCard() {
         </dd>
         <dt>Roles</dt>
         <dd>{me.state === 'ready' ? roleNames(me.data) || '—' : '—'}</dd>
+        <RenewalFacts />
         <dt>Scopes</dt>
         <dd className="chips" data-testid="scopes">
           {(scopes ?? []).map((scope) => (

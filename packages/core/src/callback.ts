@@ -37,7 +37,7 @@ export interface CallbackDeps {
    * answer that needs the user): starts the interactive sign-in with the same `returnTo` and
    * `appState`, once.
    */
-  restart: (transaction: Transaction) => Promise<void>;
+  restart: (transaction: Transaction) => Promise<unknown>;
 }
 
 /** What redeeming a response needs: {@link CallbackDeps} without what happens after. */

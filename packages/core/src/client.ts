@@ -114,8 +114,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   let finishing = 0;
   /** The page is leaving for the tenant's login, after a re-authorization that needs the user. */
   let leaving = false;
-  /** Waiting for the session of a re-authorization another tab started (until the timer ends). */
-  let awaiting: ReturnType<typeof setTimeout> | undefined;
   /** Token stores reading the access token: while any, it is renewed ahead of expiry. */
   let readers = 0;
   /** When the last session of this instance began (its token response arrived). */
@@ -135,7 +133,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             renewable: renewable(session),
             ...(now() >= endingAt(session) && { ending: true }),
           }
-        : finishing || leaving || awaiting
+        : finishing || leaving
           ? { status: 'loading' }
           : { status: 'signedOut', ...(error && { error }) },
     );
@@ -152,8 +150,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     error = reason;
     failures = retryAt = 0;
     pending = false;
-    clearTimeout(awaiting);
-    awaiting = undefined;
     publish();
     plan();
   }
@@ -434,18 +430,20 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /**
    * `open`: for `signInWithPopup`, which opens the authorization URL in its popup (and listens on
    * the channel `name`) instead of navigating this page. `fallback`: a re-authorization, which
-   * goes on to the interactive login when the tenant wants the user.
+   * goes on to the interactive login when the tenant wants the user. True once on its way; false
+   * when another tab's re-authorization will bring the session.
    */
   async function signIn(
     opts: SignInOptions & { fallback?: boolean } = {},
     open?: (url: string, channelName: string) => void,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const held = session;
     try {
-      if (opts.fallback && (await locked(() => othersRenew(held)))) return;
+      if (opts.fallback && (await locked(() => othersRenew(held)))) return false;
       const { url } = await authorize(opts, !!open);
       if (open) open(url, name);
       else options.navigate(url);
+      return true;
     } catch (thrown) {
       error = await classifyError(thrown);
       leaving = false;
@@ -456,9 +454,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
 
   /**
    * Before a re-authorization by redirect leaves, under the lock: true when it must not, because
-   * another tab left to re-authorize moments ago (its session, which every tab adopts when it is
-   * stored, is waited for: `loading`, until it arrives or for 30 s). The first to leave says so in
-   * storage. Throws when the session ended as it began, which would loop.
+   * another tab left to re-authorize moments ago (every tab adopts the session it brings when it
+   * is stored). The first to leave says so in storage. Throws when the session ended as it began,
+   * which would loop.
    */
   async function othersRenew(held: Session | undefined): Promise<unknown> {
     if (!held && now() - began < REAUTHORIZATION_FLOOR_MS) {
@@ -466,11 +464,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     }
     const since = now() - ((await vault.read(REAUTHORIZATION).catch(() => 0)) as number);
     if (since >= 0 && since < REAUTHORIZATION_WAIT_MS) {
-      awaiting = setTimeout(() => {
-        awaiting = undefined;
-        publish();
-      }, REAUTHORIZATION_WAIT_MS - since);
-      return (publish(), true);
+      return true;
     }
     await vault.write(REAUTHORIZATION, now());
   }
@@ -508,7 +502,8 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     origin,
     subscribe: state.subscribe,
     getSnapshot: state.get,
-    signIn,
+    // Resolves with whether it is on its way (for reauthorize): void to the public.
+    signIn: signIn as unknown as QlikAuth['signIn'],
     reauthorize: (opts) => signIn({ ...opts, prompt: 'none', fallback: true }),
     /**
      * `opener`: the response of a popup sign-in, handed over to the page that opened the popup,
@@ -585,7 +580,6 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
       state.clear();
       scheduler.stop();
       clearTimeout(sweep);
-      clearTimeout(awaiting);
       channel.close();
     },
   };

@@ -30,11 +30,7 @@ export type {
 export type { CallbackResult } from './callback.js';
 export { QlikAuthError, QlikAuthErrorCode } from './errors.js';
 export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
-export type {
-  AuthorizationServerMetadata,
-  QlikAuthOptions,
-  SilentRenewal,
-} from './options.js';
+export type { AuthorizationServerMetadata, QlikAuthOptions, SilentRenewal } from './options.js';
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';
 export type { AuthState, AuthStatus, Listener } from './store.js';

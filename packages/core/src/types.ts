@@ -77,15 +77,15 @@ export interface QlikAuth {
    * sign in (`login_required`), the callback goes on to the login page, once, and never loops.
    *
    * One re-authorization for all tabs: a tab that finds another tab's re-authorization begun in
-   * the last 30 s waits for its session (`loading`; every tab adopts the new session when it is
-   * stored) instead of leaving too. Rejects with `interaction_required` when the session ended
+   * the last 30 s stays (it adopts the new session when that tab stores it) and resolves `false`;
+   * one that leaves resolves `true`. Rejects with `interaction_required` when the session ended
    * within seconds of beginning (a broken clock or tenant), which would otherwise be a loop of
    * redirects.
    *
    * Without leaving the page: `reauthorizeWithPopup` (from a click), or `renewal: iframeRenewal()`.
    * @see [OpenID Connect Core section 3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest) (`prompt=none`)
    */
-  reauthorize(options?: ReauthorizeOptions): Promise<void>;
+  reauthorize(options?: ReauthorizeOptions): Promise<boolean>;
   /**
    * A token valid for at least the leeway (`leewaySeconds`, shrunk to half the lifetime of
    * short-lived tokens). A fresh token in memory answers at once, touching no storage, lock or

@@ -72,14 +72,15 @@ export function RequireQlikAuth(props: RequireQlikAuthProps): ReactElement {
   };
 
   useEffect(() => {
-    // Waiting for another tab's re-authorization: if it never comes, the ending shows.
-    if (status === 'loading') setLeaving(undefined);
     if (status !== 'signedOut' || isRedirectCallback()) return;
     if (ended && !options?.popup && !reauthorized.has(error)) {
       reauthorized.add(error);
       setLeaving(error);
-      // A failure lands in the snapshot as a new error, which shows.
-      auth.reauthorize({ returnTo: options?.returnTo, appState: options?.appState }).catch(noop);
+      // Another tab's re-authorization brings the session: meanwhile the ending shows. A failure
+      // lands in the snapshot as a new error, which shows.
+      auth
+        .reauthorize({ returnTo: options?.returnTo, appState: options?.appState })
+        .then((left) => left || setLeaving(undefined), noop);
       return;
     }
     if (error || started.has(auth)) return;

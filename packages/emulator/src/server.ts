@@ -36,7 +36,7 @@ export interface RunningEmulator {
   port: number;
   /** The tenant it serves: the same handler and control methods as {@link createTenant}'s. */
   tenant: EmulatedTenant;
-  /** Stops listening and closes every connection and engine socket. */
+  /** Stops listening, closes every connection and engine socket, and stops the tenant's sweep timer. */
   close(): Promise<void>;
 }
 
@@ -120,6 +120,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tenant,
     async close() {
       engine.close();
+      // Its sweep timer too; a tenant that is used again (it was given) starts it again.
+      stateOf(tenant).stopSweeping();
       for (const socket of sockets) socket.destroy();
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     },

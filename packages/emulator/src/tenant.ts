@@ -2,6 +2,8 @@ import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type JWK, type CryptoKe
 import type { ClientConfig, EmulatorConfig, UserConfig } from './config.js';
 import { constantTimeEqual, randomId, sha256Base64url } from './encoding.js';
 import { oauthError } from './errors.js';
+import { createRefreshTokenSeal, type RefreshTokenClaims } from './refresh-token.js';
+import { SWEEP_INTERVAL_MS, createSweepTimer } from './sweep.js';
 import {
   accessTokenTtlSeconds,
   issuesRefreshTokens,
@@ -21,17 +23,14 @@ export interface AccessTokenRecord {
   purpose?: Purpose;
   familyId?: string;
   expiresAt: number;
-  revoked: boolean;
 }
 
-/** A refresh token; rotation keeps the used ones so reuse can be detected. */
-export interface RefreshTokenRecord {
-  familyId: string;
-  status: 'active' | 'used' | 'revoked';
-  expiresAt: number;
-}
-
-/** One grant: the tokens that descend from one sign-in or impersonation. */
+/**
+ * One live grant: the tokens that descend from one sign-in or impersonation. A grant is held
+ * until it is revoked or the last token issued from it expires (`endsAt`), and not a moment
+ * longer: its refresh tokens are sealed (see {@link createRefreshTokenSeal}), so however often
+ * they rotate, the grant is this one record.
+ */
 export interface Family {
   id: string;
   userId: string;
@@ -39,7 +38,14 @@ export interface Family {
   scope: string;
   /** How the grant began: a user's sign-in in a browser, or a machine-to-machine grant. */
   flow: 'browser' | 'm2m';
-  revoked: boolean;
+  /** The current refresh token's place in the rotation; every older one is rotated out. */
+  generation: number;
+  /** When the current refresh token expires; absent for a grant without refresh tokens. */
+  refreshExpiresAt?: number;
+  /** When the previous refresh token was rotated out, for the reuse grace period. */
+  rotatedAt?: number;
+  /** When the last token issued from the grant expires: the grant ends then. */
+  endsAt: number;
 }
 
 export interface AuthorizationCode {
@@ -53,6 +59,15 @@ export interface AuthorizationCode {
   expiresAt: number;
   used: boolean;
   familyId?: string;
+}
+
+/** How many records of each kind a tenant holds (for tests and benchmarks). */
+export interface HeldRecords {
+  pendingSignIns: number;
+  loginSessions: number;
+  codes: number;
+  grants: number;
+  accessTokens: number;
 }
 
 /**
@@ -111,29 +126,42 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /**
  * The state of one emulated tenant: clients, users, sessions, codes and tokens. Pure state and
  * rules; HTTP lives in the server. All times are epoch milliseconds from the injected clock.
+ *
+ * It holds what the rules need, for as long as they need it, so a tenant that runs for days stays
+ * the same size (see {@link Tenant.sweep}): a sign-in transaction until it expires (10 minutes), a
+ * login session until it ends, a code until it expires (used ones too: a replay within its
+ * lifetime revokes what it gave), a grant until it is revoked or its last token expires, an access
+ * token until it expires or its grant ends. Refresh tokens are not records at all: each grant
+ * knows its current one's place in the rotation, which is all reuse detection needs.
  */
 export class Tenant {
   readonly tenantId = 'emulator-tenant';
   readonly pending = new Map<string, PendingAuthorization>();
   readonly sessions = new Map<string, LoginSession>();
   readonly codes = new Map<string, AuthorizationCode>();
+  /** The live grants. */
   readonly families = new Map<string, Family>();
-  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  /** The live grants of each user, so counting them does not depend on how many there ever were. */
+  private readonly grantsByUser = new Map<string, Set<Family>>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   /** Counters the control API reports, so tests can assert what the tenant saw. */
   readonly stats = { tokensIssued: 0, refreshes: 0, reuseDetections: 0, revocations: 0 };
   private keys?: { privateKey: CryptoKey; publicJwk: JWK };
+  private readonly refreshTokenSeal = createRefreshTokenSeal();
+  private readonly sweepTimer = createSweepTimer(this);
+  /** When (by the tenant's clock) the last sweep ran. */
+  private lastSweep = -Infinity;
 
   constructor(
     public config: EmulatorConfig,
     readonly now: () => number = Date.now,
   ) {}
 
-  /** Forgets every session, code and token, and counters; keys and config stay. */
+  /** Forgets every session, code, grant and token, and counters; keys and config stay. */
   reset(config: EmulatorConfig): void {
     this.config = config;
     for (const map of [this.pending, this.sessions, this.codes, this.families]) map.clear();
-    this.refreshTokens.clear();
+    this.grantsByUser.clear();
     this.accessTokens.clear();
     Object.assign(this.stats, {
       tokensIssued: 0,
@@ -141,17 +169,70 @@ export class Tenant {
       reuseDetections: 0,
       revocations: 0,
     });
+    // Nothing left to sweep: the next write starts the timer again.
+    this.stopSweeping();
+    this.lastSweep = -Infinity;
   }
 
   /**
-   * Keeps an authorization request for the login page: first forgets those that have expired,
-   * then, at {@link MAX_PENDING_AUTHORIZATIONS}, the oldest.
+   * Forgets every record that has ended by the tenant's clock: expired sign-in transactions,
+   * ended login sessions, expired codes, grants whose last token has expired, and access tokens
+   * that have expired or whose grant is gone (revoked). Runs on a timer while the tenant holds
+   * anything, and on writes once {@link SWEEP_INTERVAL_MS} of the tenant's clock has passed.
+   */
+  sweep(): void {
+    const now = this.now();
+    this.lastSweep = now;
+    for (const [id, pending] of this.pending) if (pending.expiresAt <= now) this.pending.delete(id);
+    for (const [id, session] of this.sessions) {
+      if (this.sessionEnded(session, now)) this.sessions.delete(id);
+    }
+    for (const [value, code] of this.codes) if (code.expiresAt <= now) this.codes.delete(value);
+    for (const family of this.families.values()) if (family.endsAt <= now) this.forget(family);
+    for (const [jti, token] of this.accessTokens) {
+      if (token.expiresAt <= now || (token.familyId && !this.families.has(token.familyId))) {
+        this.accessTokens.delete(jti);
+      }
+    }
+  }
+
+  /** Stops the sweep timer (the server closing); the next write starts it again. */
+  stopSweeping(): void {
+    this.sweepTimer.stop();
+  }
+
+  /** Whether the sweep timer runs. */
+  get sweeping(): boolean {
+    return this.sweepTimer.running;
+  }
+
+  /** How many records of each kind the tenant holds. */
+  held(): HeldRecords {
+    return {
+      pendingSignIns: this.pending.size,
+      loginSessions: this.sessions.size,
+      codes: this.codes.size,
+      grants: this.families.size,
+      accessTokens: this.accessTokens.size,
+    };
+  }
+
+  /**
+   * Called before every new record: keeps the sweep timer running, and sweeps when the tenant's
+   * clock has moved on a whole interval since the last sweep, so memory stays bounded by the
+   * clock even where the timer cannot run (a clock moved by hand, a busy event loop).
+   */
+  private writing(): void {
+    this.sweepTimer.start();
+    if (this.now() - this.lastSweep >= SWEEP_INTERVAL_MS) this.sweep();
+  }
+
+  /**
+   * Keeps an authorization request for the login page, at most
+   * {@link MAX_PENDING_AUTHORIZATIONS} of them: the oldest gives way.
    */
   addPending(pending: PendingAuthorization): void {
-    const now = this.now();
-    for (const [id, waiting] of this.pending) {
-      if (waiting.expiresAt <= now) this.pending.delete(id);
-    }
+    this.writing();
     // A Map iterates in insertion order: the first key is the oldest transaction.
     while (this.pending.size >= MAX_PENDING_AUTHORIZATIONS) {
       this.pending.delete(this.pending.keys().next().value!);
@@ -166,8 +247,7 @@ export class Tenant {
    * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/configure-session-timeout.htm).
    */
   startLoginSession(userId: string): LoginSession {
-    // Ended sessions are forgotten as they are found; this sweeps those nobody came back to.
-    for (const id of [...this.sessions.keys()]) this.useLoginSession(id, false);
+    this.writing();
     const now = this.now();
     const { config } = this;
     const session: LoginSession = {
@@ -187,26 +267,33 @@ export class Tenant {
   }
 
   /**
-   * The login session with this id, if it is still alive, marked as used now. A session idle
-   * longer than its inactivity timeout, or older than its maximum duration, has ended: it is
-   * forgotten, as Qlik Cloud signs the user out (same page as {@link startLoginSession}). Only
-   * visits to the tenant with its cookie count as use: token lifetimes are independent of the
-   * session and do not extend it ("Configuring OAuth token duration",
-   * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-token-duration.htm).
+   * Whether a login session has ended: idle longer than its inactivity timeout, older than its
+   * maximum duration, or its user is gone (same page as {@link startLoginSession}).
    */
-  useLoginSession(id: string | undefined, touch = true): LoginSession | undefined {
-    const session = id === undefined ? undefined : this.sessions.get(id);
-    if (!session) return undefined;
-    const now = this.now();
-    if (
+  private sessionEnded(session: LoginSession, now: number): boolean {
+    return (
       now - session.lastActiveAt >= session.inactivityTimeoutMs ||
       now - session.authTime >= session.maxDurationMs ||
       !this.user(session.userId)
-    ) {
+    );
+  }
+
+  /**
+   * The login session with this id, if it is still alive, marked as used now. A session that has
+   * ended is forgotten, as Qlik Cloud signs the user out (same page as {@link startLoginSession}).
+   * Only visits to the tenant with its cookie count as use: token lifetimes are independent of the
+   * session and do not extend it ("Configuring OAuth token duration",
+   * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-token-duration.htm).
+   */
+  useLoginSession(id: string | undefined): LoginSession | undefined {
+    const session = id === undefined ? undefined : this.sessions.get(id);
+    if (!session) return undefined;
+    const now = this.now();
+    if (this.sessionEnded(session, now)) {
       this.sessions.delete(session.id);
       return undefined;
     }
-    if (touch) session.lastActiveAt = now;
+    session.lastActiveAt = now;
     return session;
   }
 
@@ -293,20 +380,27 @@ export class Tenant {
     return { keys: [(await this.signingKeys()).publicJwk] };
   }
 
-  /** Signs and records an access token. */
+  /**
+   * Records and signs an access token. It is recorded before it is signed, and its grant told how
+   * long it lives, so no sweep meanwhile can forget the grant it belongs to.
+   */
   async issueAccessToken(
     issuer: string,
-    fields: Omit<AccessTokenRecord, 'jti' | 'revoked' | 'expiresAt'>,
+    fields: Omit<AccessTokenRecord, 'jti' | 'expiresAt'>,
     ttlSeconds: number,
   ): Promise<{ token: string; record: AccessTokenRecord }> {
-    const { privateKey, publicJwk } = await this.signingKeys();
+    this.writing();
     const now = this.now();
     const record: AccessTokenRecord = {
       ...fields,
       jti: randomId(16),
       expiresAt: now + ttlSeconds * 1000,
-      revoked: false,
     };
+    this.accessTokens.set(record.jti, record);
+    this.stats.tokensIssued += 1;
+    const family = record.familyId ? this.families.get(record.familyId) : undefined;
+    if (family) family.endsAt = Math.max(family.endsAt, record.expiresAt);
+    const { privateKey, publicJwk } = await this.signingKeys();
     const user = record.userId ? this.user(record.userId) : undefined;
     const token = await new SignJWT({
       scope: record.scope,
@@ -323,14 +417,13 @@ export class Tenant {
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.ceil(record.expiresAt / 1000))
       .sign(privateKey);
-    this.accessTokens.set(record.jti, record);
-    this.stats.tokensIssued += 1;
     return { token, record };
   }
 
   /**
-   * Resolves an access token to its record when it is genuine, unexpired and unrevoked, and
-   * (for purpose tokens) used for its purpose only. Returns undefined otherwise.
+   * Resolves an access token to its record when it is genuine, unexpired and unrevoked (its record
+   * and grant still held), and (for purpose tokens) used for its purpose only. Returns undefined
+   * otherwise.
    */
   // The JWT's `exp` is rounded up to whole seconds; the record's exact expiry (what `expires_at`
   // says) is what refuses the token, so the two never disagree.
@@ -351,22 +444,40 @@ export class Tenant {
       return undefined;
     }
     const record = typeof jti === 'string' ? this.accessTokens.get(jti) : undefined;
-    if (!record || record.revoked || record.expiresAt <= this.now()) return undefined;
+    if (!record) return undefined;
+    if (record.expiresAt <= this.now() || (record.familyId && !this.liveFamily(record.familyId))) {
+      // Touched and found over: forgotten now rather than at the next sweep.
+      this.accessTokens.delete(record.jti);
+      return undefined;
+    }
     if (record.purpose !== purpose) return undefined;
-    if (record.familyId && this.families.get(record.familyId)?.revoked) return undefined;
     if (record.userId && !options.allowDisabledUser && this.user(record.userId)?.disabled) {
       return undefined;
     }
     return record;
   }
 
-  /** Counts a user's live grants, for `maxTokensPerUser`. */
-  activeGrants(userId: string): number {
-    let count = 0;
-    for (const family of this.families.values()) {
-      if (family.userId === userId && !family.revoked) count += 1;
+  /** A grant that is live now; one found ended is forgotten on the spot. */
+  private liveFamily(familyId: string): Family | undefined {
+    const family = this.families.get(familyId);
+    if (family && family.endsAt <= this.now()) {
+      this.forget(family);
+      return undefined;
     }
-    return count;
+    return family;
+  }
+
+  /** Counts a user's live grants, for `maxTokensPerUser`: as many as the grants live now. */
+  activeGrants(userId: string): number {
+    const grants = this.grantsByUser.get(userId);
+    if (!grants) return 0;
+    // Grants that ended since the last sweep are still in the index; at the limit, they must not
+    // count, so they are looked at then (never more than the limit of them).
+    if (grants.size >= this.config.maxTokensPerUser) {
+      const now = this.now();
+      for (const family of grants) if (family.endsAt <= now) this.forget(family);
+    }
+    return grants.size;
   }
 
   /** Refuses a disabled user or one with too many live grants (403 in the OpenAPI). */
@@ -383,21 +494,52 @@ export class Tenant {
   /** Starts a grant and returns its first token set. */
   async issueGrant(
     issuer: string,
-    family: Omit<Family, 'id' | 'revoked'>,
+    family: Pick<Family, 'userId' | 'clientId' | 'scope' | 'flow'>,
     authTime?: number,
   ): Promise<{ family: Family; response: TokenResponse }> {
-    const record: Family = { ...family, id: randomId(12), revoked: false };
+    this.writing();
+    const record: Family = { ...family, id: randomId(12), generation: 0, endsAt: this.now() };
+    const client = this.client(record.clientId);
+    if (issuesRefreshTokens(client, record.scope, record.flow)) {
+      record.refreshExpiresAt = this.now() + refreshTokenTtlSeconds(this.config, client) * 1000;
+      record.endsAt = record.refreshExpiresAt;
+    }
     this.families.set(record.id, record);
-    return { family: record, response: await this.tokenSet(issuer, record, authTime) };
+    let grants = this.grantsByUser.get(record.userId);
+    if (!grants) this.grantsByUser.set(record.userId, (grants = new Set()));
+    grants.add(record);
+    const response = await this.accessTokenResponse(issuer, record, authTime);
+    if (record.refreshExpiresAt !== undefined) {
+      response.refresh_token = await this.currentRefreshToken(record);
+    }
+    return { family: record, response };
   }
 
-  /**
-   * An access token for a family, with its client's lifetime, plus a refresh token where Qlik
-   * Cloud issues one (see {@link issuesRefreshTokens}).
-   */
-  async tokenSet(issuer: string, family: Family, authTime?: number): Promise<TokenResponse> {
-    const client = this.client(family.clientId);
-    const ttl = accessTokenTtlSeconds(this.config, client);
+  /** Forgets a grant (revoked, or ended): its tokens stop working, its access tokens are swept. */
+  private forget(family: Family): void {
+    this.families.delete(family.id);
+    const grants = this.grantsByUser.get(family.userId);
+    grants?.delete(family);
+    if (grants?.size === 0) this.grantsByUser.delete(family.userId);
+  }
+
+  /** The refresh token a grant holds now. */
+  private currentRefreshToken(family: Family): Promise<string> {
+    return this.refreshTokenSeal.seal({
+      familyId: family.id,
+      generation: family.generation,
+      clientId: family.clientId,
+      expiresAt: family.refreshExpiresAt!,
+    });
+  }
+
+  /** A new access token of a grant, with its client's lifetime, as a token response. */
+  private async accessTokenResponse(
+    issuer: string,
+    family: Family,
+    authTime?: number,
+  ): Promise<TokenResponse> {
+    const ttl = accessTokenTtlSeconds(this.config, this.client(family.clientId));
     const { token, record } = await this.issueAccessToken(
       issuer,
       {
@@ -408,23 +550,13 @@ export class Tenant {
       },
       ttl,
     );
-    const response: TokenResponse = {
+    return {
       access_token: token,
       token_type: 'bearer',
       ...this.expiry(record.expiresAt, ttl),
       scope: family.scope,
       ...(authTime ? { auth_time: Math.floor(authTime / 1000) } : {}),
     };
-    if (issuesRefreshTokens(client, family.scope, family.flow)) {
-      const refreshToken = randomId(32);
-      this.refreshTokens.set(refreshToken, {
-        familyId: family.id,
-        status: 'active',
-        expiresAt: this.now() + refreshTokenTtlSeconds(this.config, client) * 1000,
-      });
-      response.refresh_token = refreshToken;
-    }
-    return response;
   }
 
   /** The expiry fields a response carries, per the `expiryFields` setting. */
@@ -438,6 +570,7 @@ export class Tenant {
 
   /** Makes a single-use authorization code bound to the PKCE challenge and redirect URI. */
   issueCode(pending: PendingAuthorization, session: LoginSession): string {
+    this.writing();
     const code = randomId(32);
     this.codes.set(code, {
       code,
@@ -453,7 +586,11 @@ export class Tenant {
     return code;
   }
 
-  /** The `authorization_code` grant with its PKCE check (RFC 7636 section 4.6). */
+  /**
+   * The `authorization_code` grant with its PKCE check (RFC 7636 section 4.6). A code is held
+   * until it expires, used or not: a replay within its lifetime revokes what it gave (below); one
+   * after it is refused like any unknown code.
+   */
   async redeemCode(
     issuer: string,
     client: ClientConfig,
@@ -477,6 +614,7 @@ export class Tenant {
     }
     code.used = true;
     if (code.expiresAt <= this.now()) {
+      this.codes.delete(code.code);
       throw oauthError(401, 'invalid_grant', 'the authorization code has expired');
     }
     if (code.clientId !== client.clientId) {
@@ -503,17 +641,19 @@ export class Tenant {
     return response;
   }
 
-  /** The `refresh_token` grant with rotation and reuse detection. */
+  /**
+   * The `refresh_token` grant with rotation and reuse detection (RFC 9700 section 4.14.2): each
+   * use rotates the refresh token, and a rotated-out one presented again revokes its grant.
+   */
   async refresh(
     issuer: string,
     clientId: string | undefined,
     secret: string | undefined,
     token: string,
   ): Promise<{ response: TokenResponse; reuseDetected: boolean }> {
-    const record = this.refreshTokens.get(token);
-    const family = record ? this.families.get(record.familyId) : undefined;
-    if (!record || !family) throw oauthError(401, 'invalid_grant', 'the refresh token is invalid');
-    if (clientId !== undefined && clientId !== family.clientId) {
+    const claims = await this.refreshTokenSeal.open(token);
+    if (!claims) throw oauthError(401, 'invalid_grant', 'the refresh token is invalid');
+    if (clientId !== undefined && clientId !== claims.clientId) {
       throw oauthError(401, 'invalid_grant', 'the refresh token was issued to another client');
     }
     // RFC 6749 section 6: a confidential client authenticates to refresh. The OpenAPI's refresh
@@ -522,35 +662,64 @@ export class Tenant {
     // stolen refresh token of a confidential client cannot even revoke its grant.
     if (
       clientId === undefined &&
-      (secret !== undefined || this.client(family.clientId)?.clientSecret !== undefined)
+      (secret !== undefined || this.client(claims.clientId)?.clientSecret !== undefined)
     ) {
-      this.authenticateClient(family.clientId, secret);
+      this.authenticateClient(claims.clientId, secret);
     }
-    if (record.status === 'used' && !family.revoked && this.config.reuseDetection) {
-      this.revokeFamily(family.id);
-      this.stats.reuseDetections += 1;
-      const error = oauthError(
-        401,
-        'invalid_grant',
-        'the refresh token was already used; its grant is revoked',
-      );
-      throw Object.assign(error, { reuseDetected: true });
+    const now = this.now();
+    const family = this.liveFamily(claims.familyId);
+    // A sealed token of a grant no longer held: it expired with its grant, or was revoked.
+    if (!family) throw refreshRefusal(claims, now);
+    if (claims.generation < family.generation) return this.rotatedOut(issuer, family, claims, now);
+    if (claims.generation > family.generation || family.refreshExpiresAt === undefined) {
+      throw oauthError(401, 'invalid_grant', 'the refresh token is invalid');
     }
-    if (record.status !== 'active' || family.revoked) {
-      throw oauthError(401, 'invalid_grant', 'the refresh token has been revoked');
-    }
-    if (record.expiresAt <= this.now()) {
+    if (family.refreshExpiresAt <= now) {
       throw oauthError(401, 'invalid_grant', 'the refresh token has expired');
     }
     this.assertUserMayGetTokens(family.userId, false);
     this.stats.refreshes += 1;
     if (!this.config.rotateRefreshTokens) {
-      const response = await this.tokenSet(issuer, family);
-      this.refreshTokens.delete(response.refresh_token!);
+      const response = await this.accessTokenResponse(issuer, family);
       return { response: { ...response, refresh_token: token }, reuseDetected: false };
     }
-    record.status = 'used';
-    return { response: await this.tokenSet(issuer, family), reuseDetected: false };
+    // Rotated before anything is awaited: a second use of the same token meanwhile is a reuse.
+    family.generation += 1;
+    family.rotatedAt = now;
+    family.refreshExpiresAt =
+      now + refreshTokenTtlSeconds(this.config, this.client(family.clientId)) * 1000;
+    family.endsAt = Math.max(family.endsAt, family.refreshExpiresAt);
+    return { response: await this.rotatedResponse(issuer, family), reuseDetected: false };
+  }
+
+  /** A new access token and the grant's current refresh token. */
+  private async rotatedResponse(issuer: string, family: Family): Promise<TokenResponse> {
+    const refreshToken = this.currentRefreshToken(family);
+    const response = await this.accessTokenResponse(issuer, family);
+    return { ...response, refresh_token: await refreshToken };
+  }
+
+  /**
+   * A rotated-out refresh token presented again: with reuse detection, the grant is revoked;
+   * without it, the token is refused as revoked.
+   */
+  private async rotatedOut(
+    _issuer: string,
+    family: Family,
+    _claims: RefreshTokenClaims,
+    _now: number,
+  ): Promise<{ response: TokenResponse; reuseDetected: boolean }> {
+    if (!this.config.reuseDetection) {
+      throw oauthError(401, 'invalid_grant', 'the refresh token has been revoked');
+    }
+    this.revokeFamily(family.id);
+    this.stats.reuseDetections += 1;
+    const error = oauthError(
+      401,
+      'invalid_grant',
+      'the refresh token was already used; its grant is revoked',
+    );
+    throw Object.assign(error, { reuseDetected: true });
   }
 
   /** RFC 8693 exchange of a user's access token for a short-lived purpose token. */
@@ -589,17 +758,13 @@ export class Tenant {
     return response;
   }
 
-  /** Revokes a grant: all its refresh tokens and every access token issued from it. */
+  /**
+   * Revokes a grant: its refresh tokens and every access token issued from it stop working at
+   * once (they need the grant), and the access tokens are forgotten at the next sweep.
+   */
   revokeFamily(familyId: string): void {
     const family = this.families.get(familyId);
-    if (!family || family.revoked) return;
-    family.revoked = true;
-    for (const record of this.refreshTokens.values()) {
-      if (record.familyId === familyId) record.status = 'revoked';
-    }
-    for (const record of this.accessTokens.values()) {
-      if (record.familyId === familyId) record.revoked = true;
-    }
+    if (family) this.forget(family);
   }
 
   /**
@@ -615,9 +780,9 @@ export class Tenant {
     clientId: string | undefined,
     secret: string | undefined,
   ): Promise<void> {
-    const refresh = this.refreshTokens.get(token);
+    const refresh = await this.refreshTokenSeal.open(token);
     const access = refresh ? undefined : await this.accessTokenRecord(token);
-    const owner = refresh ? this.families.get(refresh.familyId)?.clientId : access?.clientId;
+    const owner = refresh ? refresh.clientId : access?.clientId;
     // RFC 7009 section 2.2: an unknown token is not an error.
     if (owner === undefined) return;
     if (clientId !== undefined && clientId !== owner) {
@@ -632,8 +797,8 @@ export class Tenant {
     if (refresh) {
       this.revokeFamily(refresh.familyId);
       this.stats.revocations += 1;
-    } else if (access && !access.revoked) {
-      access.revoked = true;
+    } else if (access) {
+      this.accessTokens.delete(access.jti);
       this.stats.revocations += 1;
     }
   }
@@ -662,23 +827,32 @@ export class Tenant {
     const now = this.now();
     let count = 0;
     for (const record of this.accessTokens.values()) {
-      if (record.userId === userId && !record.revoked && record.expiresAt > now) {
-        record.expiresAt = now;
-        count += 1;
-      }
+      if (record.userId !== userId || record.expiresAt <= now) continue;
+      if (record.familyId && !this.families.has(record.familyId)) continue;
+      record.expiresAt = now;
+      count += 1;
     }
     return count;
   }
 
   /** Revokes every grant of a user (the control API's "revoked on the server"). */
   revokeUser(userId: string): number {
+    const now = this.now();
     let count = 0;
-    for (const family of this.families.values()) {
-      if (family.userId === userId && !family.revoked) {
-        this.revokeFamily(family.id);
-        count += 1;
-      }
+    for (const family of [...(this.grantsByUser.get(userId) ?? [])]) {
+      if (family.endsAt > now) count += 1;
+      this.forget(family);
     }
     return count;
   }
+}
+
+/**
+ * Why a sealed refresh token of a grant the tenant no longer holds is refused: past its own
+ * expiry it has expired; before it, its grant can only have been revoked (or the tenant reset).
+ */
+function refreshRefusal(claims: RefreshTokenClaims, now: number) {
+  return claims.expiresAt <= now
+    ? oauthError(401, 'invalid_grant', 'the refresh token has expired')
+    : oauthError(401, 'invalid_grant', 'the refresh token has been revoked');
 }

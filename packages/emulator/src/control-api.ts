@@ -73,7 +73,10 @@ export interface TenantControls {
    * lifetimes and the tenant's session timeouts apply again.
    */
   configure(changes: { [K in keyof RuntimeSettings]?: RuntimeSettings[K] | null }): EmulatorConfig;
-  /** Adds a fault (status, delay or dropped connection) on a path; returns it with its `id`. */
+  /**
+   * Adds a fault on a path (a status, a delay, a dropped connection, or an answer dropped after the
+   * request was processed); returns it with its `id`.
+   */
   addFault(fault: FaultInput): Fault;
   /** The faults in force, with how often each has hit. */
   faults(): Fault[];

@@ -10,7 +10,11 @@ export interface RequestLogEntry {
   method: string;
   /** Path, without the query string. */
   path: string;
-  /** The response's status (absent while the request is still being answered, or dropped). */
+  /**
+   * The response's status: absent while the request is still being answered, or when a `drop`
+   * fault cut it off before it was processed. Under a `dropAfter` fault, the status of the answer
+   * the tenant made and then dropped.
+   */
   status?: number;
   /** How long the answer took, in milliseconds. */
   durationMs?: number;
@@ -29,7 +33,7 @@ export interface RequestLogEntry {
    */
   credential?: 'bearer' | 'websocket' | 'webresource';
   /** The fault applied to this request, if any. */
-  fault?: 'status' | 'delay' | 'drop';
+  fault?: 'status' | 'delay' | 'drop' | 'dropAfter';
   /** The error code the response carried. */
   error?: string;
   /** A rotated-out refresh token was presented and its family revoked. */
@@ -50,8 +54,13 @@ export interface Fault {
   body?: unknown;
   /** Wait this long first; alone, the request then proceeds normally. */
   delayMs?: number;
-  /** Destroy the connection without a response. */
+  /** Destroy the connection without a response, before the request is processed. */
   drop?: boolean;
+  /**
+   * Process the request (a token request rotates, a revocation revokes), then destroy the
+   * connection instead of sending the answer: the client never learns what happened.
+   */
+  dropAfter?: boolean;
   /** Apply to the next N matching requests only. */
   times?: number;
   /** Apply to this fraction (0..1) of matching requests. */
@@ -91,6 +100,13 @@ export function parseFault(input: unknown): Fault {
     throw bad('delayMs must be 0 to 120000');
   }
   if (raw.drop !== undefined && typeof raw.drop !== 'boolean') throw bad('drop must be a boolean');
+  if (raw.dropAfter !== undefined && typeof raw.dropAfter !== 'boolean') {
+    throw bad('dropAfter must be a boolean');
+  }
+  // An answer that is never made cannot be dropped afterwards.
+  if (raw.dropAfter && (raw.drop || raw.status !== undefined)) {
+    throw bad('dropAfter cannot be combined with drop or status');
+  }
   if (raw.times !== undefined && !(Number.isInteger(raw.times) && (raw.times as number) > 0)) {
     throw bad('times must be a positive integer');
   }
@@ -100,8 +116,8 @@ export function parseFault(input: unknown): Fault {
   ) {
     throw bad('probability must be between 0 and 1');
   }
-  if (raw.status === undefined && raw.delayMs === undefined && !raw.drop) {
-    throw bad('a fault needs a status, a delayMs or drop');
+  if (raw.status === undefined && raw.delayMs === undefined && !raw.drop && !raw.dropAfter) {
+    throw bad('a fault needs a status, a delayMs, drop or dropAfter');
   }
   faultSeq += 1;
   return {
@@ -112,6 +128,7 @@ export function parseFault(input: unknown): Fault {
     ...(raw.body !== undefined ? { body: raw.body } : {}),
     ...(raw.delayMs !== undefined ? { delayMs: raw.delayMs as number } : {}),
     ...(raw.drop ? { drop: true } : {}),
+    ...(raw.dropAfter ? { dropAfter: true } : {}),
     ...(raw.times !== undefined ? { times: raw.times as number } : {}),
     ...(raw.probability !== undefined ? { probability: raw.probability as number } : {}),
     hits: 0,

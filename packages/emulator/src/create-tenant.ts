@@ -28,7 +28,7 @@ export interface EmulatedTenant extends TenantControls {
    * Answers one request as the tenant would. Takes what `fetch` takes, so it can be handed to a
    * client as its `fetch`. Use a loopback URL such as `http://localhost/...`: the origin of the
    * request is the issuer the tenant reports, and any other host is refused with 421. Rejects with a `TypeError` (like `fetch` on a
-   * network error) only when a `drop` fault hits the request.
+   * network error) only when a `drop` or `dropAfter` fault hits the request.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }

@@ -7,8 +7,8 @@ import { HttpError, apiError, oauthError } from './errors.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 /**
- * The rejection of `tenant.fetch` for a `drop` fault: a network error, as `fetch` reports a
- * connection closed without a response. The Node server destroys the socket instead.
+ * The rejection of `tenant.fetch` for a `drop` or `dropAfter` fault: a network error, as `fetch`
+ * reports a connection closed without a response. The Node server destroys the socket instead.
  */
 export class ConnectionDropped extends TypeError {
   override name = 'ConnectionDropped';
@@ -228,7 +228,8 @@ function faultResponse(
 
 /**
  * Records each request (but the control API's) in the request log, and applies the first fault
- * that matches it: a delay, an injected status, or a dropped connection.
+ * that matches it: a delay, an injected status, a connection dropped before the request is
+ * processed, or one dropped after it was processed, in place of its answer.
  */
 export function logAndFaults(shared: Shared): MiddlewareHandler<Env> {
   const { control } = shared;
@@ -245,7 +246,13 @@ export function logAndFaults(shared: Shared): MiddlewareHandler<Env> {
     };
     const fault = control.match(c.req.method, path, random);
     if (fault) {
-      entry.fault = fault.drop ? 'drop' : fault.status !== undefined ? 'status' : 'delay';
+      entry.fault = fault.drop
+        ? 'drop'
+        : fault.dropAfter
+          ? 'dropAfter'
+          : fault.status !== undefined
+            ? 'status'
+            : 'delay';
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.drop) {
         finish();
@@ -263,6 +270,8 @@ export function logAndFaults(shared: Shared): MiddlewareHandler<Env> {
     }
     await next();
     finish(c.res.status);
+    // The tenant has done what was asked (rotated, revoked, ...); the client never hears of it.
+    if (fault?.dropAfter) throw new ConnectionDropped();
     return undefined;
   };
 }

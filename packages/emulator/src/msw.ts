@@ -20,7 +20,7 @@ export interface TenantHandlersOptions {
 /**
  * MSW 2 handlers that answer every request under `baseUrl` with the tenant's own `fetch`
  * handler: OAuth, APIs and the control API, exactly as `startEmulator()` would over HTTP. A
- * `drop` fault becomes a network error (`Response.error()`).
+ * `drop` or `dropAfter` fault becomes a network error (`Response.error()`).
  *
  * @example
  * import { setupServer } from 'msw/node';

@@ -78,7 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         return await tenant.fetch(request);
       } catch (error) {
         if (!(error instanceof ConnectionDropped)) throw error;
-        // A dropped-connection fault: close the socket without answering.
+        // A dropped-connection fault (before or after processing): close the socket unanswered.
         env.incoming.socket.destroy();
         return new Response(null, { status: 500 });
       }

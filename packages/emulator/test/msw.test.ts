@@ -68,4 +68,10 @@ describe('@qlik-auth/emulator/msw', () => {
     tenant.addFault({ path: '/oauth/token', drop: true });
     await expect(fetch(`${BASE}/oauth/token`, { method: 'POST' })).rejects.toThrow(TypeError);
   });
+
+  it('turns a dropAfter fault into a network error once the tenant has answered', async () => {
+    tenant.addFault({ path: '/oauth/token', dropAfter: true });
+    await expect(fetch(`${BASE}/oauth/token`, { method: 'POST' })).rejects.toThrow(TypeError);
+    expect(tenant.requests().at(-1)).toMatchObject({ fault: 'dropAfter', status: 400 });
+  });
 });

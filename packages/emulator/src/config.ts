@@ -152,6 +152,19 @@ export interface EmulatorConfig {
   rotateRefreshTokens: boolean;
   /** A rotated-out refresh token presented again revokes its whole family. */
   reuseDetection: boolean;
+  /**
+   * A test setting: for this many seconds after a refresh token is rotated out, presenting it
+   * again is not a reuse: the tenant answers with a new access token and the refresh token that
+   * replaced it, as a client that never received the rotation's answer needs. Only the token
+   * rotated out last qualifies. Unset by default (no grace: with `reuseDetection`, the retry
+   * revokes the grant); `null` unsets it. Qlik Cloud documents no such period: it is the
+   * "rotation overlap period" of Auth0
+   * (https://auth0.com/docs/secure/tokens/refresh-tokens/configure-refresh-token-rotation) or the
+   * `RetryGracePeriodSeconds` of Amazon Cognito
+   * (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RefreshTokenRotationType.html),
+   * for testing a client against such a tenant.
+   */
+  reuseGraceSeconds?: number;
   /** Which expiry fields token responses carry: Qlik sends `expires_at`. */
   expiryFields: 'expires_at' | 'expires_in' | 'both';
 }
@@ -248,6 +261,7 @@ export const RUNTIME_SETTINGS = [
   'maxTokensPerUser',
   'rotateRefreshTokens',
   'reuseDetection',
+  'reuseGraceSeconds',
   'expiryFields',
 ] as const;
 
@@ -257,6 +271,7 @@ const UNSETTABLE: ReadonlySet<string> = new Set([
   'refreshTokenTtlSeconds',
   'sessionInactivityTimeoutSeconds',
   'maxSessionDurationSeconds',
+  'reuseGraceSeconds',
 ]);
 
 /** Thrown for a config that cannot describe a tenant; the message names the bad field. */

@@ -28,6 +28,7 @@ export type RuntimeSettings = Pick<
   | 'maxTokensPerUser'
   | 'rotateRefreshTokens'
   | 'reuseDetection'
+  | 'reuseGraceSeconds'
   | 'expiryFields'
 >;
 // Spelled out above for the API reference; this fails to compile if the two lists drift apart.
@@ -69,8 +70,8 @@ export interface TenantControls {
    * `allowFraming`, rotation, ...) and returns the resulting config. Validated like a config
    * file; nothing changes when one value is invalid. `null` unsets a test setting that is unset
    * by default (`accessTokenTtlSeconds`, `refreshTokenTtlSeconds`,
-   * `sessionInactivityTimeoutSeconds`, `maxSessionDurationSeconds`), so the clients' own
-   * lifetimes and the tenant's session timeouts apply again.
+   * `sessionInactivityTimeoutSeconds`, `maxSessionDurationSeconds`, `reuseGraceSeconds`), so the
+   * clients' own lifetimes, the tenant's session timeouts and plain reuse detection apply again.
    */
   configure(changes: { [K in keyof RuntimeSettings]?: RuntimeSettings[K] | null }): EmulatorConfig;
   /**

@@ -643,7 +643,9 @@ export class Tenant {
 
   /**
    * The `refresh_token` grant with rotation and reuse detection (RFC 9700 section 4.14.2): each
-   * use rotates the refresh token, and a rotated-out one presented again revokes its grant.
+   * use rotates the refresh token, and a rotated-out one presented again revokes its grant. With
+   * `reuseGraceSeconds`, the token rotated out last is accepted again for that long and answered
+   * with the current one: the retry of a client whose answer was lost.
    */
   async refresh(
     issuer: string,
@@ -700,15 +702,29 @@ export class Tenant {
   }
 
   /**
-   * A rotated-out refresh token presented again: with reuse detection, the grant is revoked;
-   * without it, the token is refused as revoked.
+   * A rotated-out refresh token presented again. Within the reuse grace period, the one rotated
+   * out last gets a new access token and the current refresh token (so a client that lost the
+   * answer continues). Otherwise, with reuse detection, the grant is revoked; without it, the
+   * token is refused as revoked.
    */
   private async rotatedOut(
-    _issuer: string,
+    issuer: string,
     family: Family,
-    _claims: RefreshTokenClaims,
-    _now: number,
+    claims: RefreshTokenClaims,
+    now: number,
   ): Promise<{ response: TokenResponse; reuseDetected: boolean }> {
+    const graceMs = (this.config.reuseGraceSeconds ?? 0) * 1000;
+    if (
+      graceMs > 0 &&
+      claims.generation === family.generation - 1 &&
+      family.rotatedAt !== undefined &&
+      now - family.rotatedAt < graceMs &&
+      family.refreshExpiresAt! > now
+    ) {
+      this.assertUserMayGetTokens(family.userId, false);
+      this.stats.refreshes += 1;
+      return { response: await this.rotatedResponse(issuer, family), reuseDetected: false };
+    }
     if (!this.config.reuseDetection) {
       throw oauthError(401, 'invalid_grant', 'the refresh token has been revoked');
     }

@@ -324,6 +324,8 @@ describe('runtime config', () => {
       { accessTokenTtlSeconds: '60' },
       { purposeTokenTtlSeconds: Number.MAX_SAFE_INTEGER },
       { maxTokensPerUser: -1 },
+      { reuseGraceSeconds: 0 },
+      { reuseGraceSeconds: '30' },
       { autoApprove: 'yes' },
       { expiryFields: 'never' },
       { clients: [] },

@@ -1,6 +1,6 @@
 import type { Context as HonoContext } from 'hono';
-import type { Control, RequestLogEntry } from './control.js';
-import type { Tenant } from './tenant.js';
+import type { Control, RequestLogEntry } from './control/log-and-faults.js';
+import type { Tenant } from './state/tenant.js';
 
 /**
  * Options of {@link createTenant} that are not part of the tenant's config: the clock, the random

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { resolveConfig, type EmulatorConfig } from './config.js';
-import { Control } from './control.js';
-import { createApiRoutes } from './api.js';
-import { createAuthorizeRoutes } from './authorize.js';
-import { createQlikEmbedRoutes } from './qlik-embed-routes.js';
-import { createControlRoutes, createControls, type TenantControls } from './control-api.js';
+import { resolveConfig, type EmulatorConfig } from './config/config.js';
+import { Control } from './control/log-and-faults.js';
+import { createApiRoutes } from './api/routes.js';
+import { createAuthorizeRoutes } from './oauth/authorize.js';
+import { createQlikEmbedRoutes } from './qlik-embed/routes.js';
+import { createControlRoutes, createControls, type TenantControls } from './control/controls.js';
 import type { Ctx, Env, Shared, TenantOptions } from './context.js';
 import {
   LOOPBACK_HOSTNAME,
@@ -13,10 +13,10 @@ import {
   notFound,
   onError,
   responseHeaders,
-} from './middleware.js';
-import { Tenant } from './tenant.js';
-import { createTokenRoutes } from './token-endpoint.js';
-import { createWellKnownRoutes } from './well-known.js';
+} from './http/middleware.js';
+import { Tenant } from './state/tenant.js';
+import { createTokenRoutes } from './oauth/token-endpoint.js';
+import { createWellKnownRoutes } from './oauth/well-known.js';
 
 /**
  * An emulated Qlik Cloud tenant as a WHATWG fetch handler: `fetch(request)` answers every HTTP

@@ -2,8 +2,8 @@
 // swept on a timer and on writes, both by the tenant's own clock.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTenant, stateOf, type EmulatedTenant } from '../src/create-tenant.js';
-import { startEmulator } from '../src/server.js';
-import { SWEEP_INTERVAL_MS } from '../src/sweep.js';
+import { startEmulator } from '../src/hosts/server.js';
+import { SWEEP_INTERVAL_MS } from '../src/state/sweep.js';
 import {
   ADA,
   ALAN,

@@ -24,7 +24,7 @@ import {
   type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
-import type { EmulatorOptions } from '../src/server.js';
+import type { EmulatorOptions } from '../src/hosts/server.js';
 
 let emulator: RunningEmulator;
 let clock: ManualClock;

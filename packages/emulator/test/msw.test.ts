@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../src/index.js';
-import { createHandlers } from '../src/msw.js';
+import { createHandlers } from '../src/hosts/msw.js';
 import {
   ADA,
   authorizeUrl,

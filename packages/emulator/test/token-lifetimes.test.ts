@@ -3,7 +3,7 @@
 // hours, default 720, longer than the access tokens), and the tenant-wide test settings in
 // seconds that override them when set.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, resolveConfig } from '../src/config.js';
+import { ConfigError, defaultConfig, resolveConfig } from '../src/config/config.js';
 import { createTenant } from '../src/create-tenant.js';
 import {
   REDIRECT_URI,

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { QixSession, type QixUser } from './qix.js';
-import type { Control } from './control.js';
-import type { AccessTokenRecord, Tenant } from './tenant.js';
+import type { Control } from '../control/log-and-faults.js';
+import type { AccessTokenRecord, Tenant } from '../state/tenant.js';
 
 /**
  * The close code Qlik Cloud's engine proxy ends a socket with when the app does not exist

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config.js';
-import { loadConfigFile } from './config-file.js';
-import { LOOPBACK_HOSTNAME } from './middleware.js';
+import { ConfigError } from '../config/config.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { LOOPBACK_HOSTNAME } from '../http/middleware.js';
 import { startEmulator } from './server.js';
 
 const usage = `Usage: qlik-auth-emulator [--port 8787] [--host 127.0.0.1] [--config file.json] [--no-controls]
@@ -20,12 +20,23 @@ A local Qlik Cloud tenant for OAuth development and tests.
   --version             print the version
   --help                show this text`;
 
-/** The package's version, read from its package.json beside dist/ (or src/). */
+/**
+ * The package's version, read from its package.json: beside dist/ for the built CLI
+ * (dist/cli.js), two levels up for its source (src/hosts/cli.ts).
+ */
 function version(): string {
-  const manifest = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return manifest.version;
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (manifest.name === '@qlik-auth/emulator') return manifest.version;
+    } catch {
+      // Not here; the next place up.
+    }
+  }
+  return 'unknown';
 }
 
 async function main(): Promise<void> {

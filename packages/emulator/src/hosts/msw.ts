@@ -1,11 +1,12 @@
 /**
  * `@qlik-auth/emulator/msw`: MSW 2 request handlers that answer with an emulated tenant, for apps
  * whose tests already intercept `fetch` with Mock Service Worker.
+ * @module msw
  * @packageDocumentation
  */
 import { http, type HttpHandler } from 'msw';
-import type { EmulatedTenant } from './create-tenant.js';
-import { ConnectionDropped } from './middleware.js';
+import type { EmulatedTenant } from '../create-tenant.js';
+import { ConnectionDropped } from '../http/middleware.js';
 
 /** Options of {@link createHandlers}. */
 export interface TenantHandlersOptions {

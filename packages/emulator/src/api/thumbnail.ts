@@ -1,4 +1,4 @@
-import type { AppConfig } from './config.js';
+import type { AppConfig } from '../config/config.js';
 
 /** A deterministic SVG thumbnail for an app: a colour from its id and its initials. */
 export function thumbnailSvg(app: AppConfig): string {

@@ -6,11 +6,11 @@ import {
   validateSetting,
   type EmulatorConfig,
   type UserConfig,
-} from './config.js';
-import { parseFault, type Fault, type RequestLogEntry } from './control.js';
-import { apiError } from './errors.js';
-import { mediaType, methodNotAllowed } from './http.js';
-import type { Ctx, Env, Shared } from './context.js';
+} from '../config/config.js';
+import { parseFault, type Fault, type RequestLogEntry } from './log-and-faults.js';
+import { apiError } from '../http/errors.js';
+import { mediaType, methodNotAllowed } from '../http/request.js';
+import type { Ctx, Env, Shared } from '../context.js';
 
 /** The settings that may change while the tenant runs (see {@link TenantControls.configure}). */
 export type RuntimeSettings = Pick<

@@ -1,4 +1,4 @@
-import type { ClientConfig } from './config.js';
+import type { ClientConfig } from '../config/config.js';
 
 /** A user record as `GET /api/v1/users/me` returns it. */
 export interface UserRecord {

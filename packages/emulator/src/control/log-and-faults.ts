@@ -1,4 +1,4 @@
-import { apiError } from './errors.js';
+import { apiError } from '../http/errors.js';
 
 /** One line of the request log. Never holds a token: paths only, no query strings or bodies. */
 export interface RequestLogEntry {

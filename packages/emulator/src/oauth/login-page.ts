@@ -1,4 +1,4 @@
-import type { UserConfig } from './config.js';
+import type { UserConfig } from '../config/config.js';
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { botUser } from './bot-user.js';
-import { apiError } from './errors.js';
-import { bearer, methodNotAllowed, safeDecode } from './http.js';
-import { clientCors } from './middleware.js';
+import { apiError } from '../http/errors.js';
+import { bearer, methodNotAllowed, safeDecode } from '../http/request.js';
+import { clientCors } from '../http/middleware.js';
 import { thumbnailSvg } from './thumbnail.js';
-import type { Ctx, Env, Shared } from './context.js';
+import type { Ctx, Env, Shared } from '../context.js';
 
 /**
  * What a signed-in app reads from a tenant: `/api/v1/users/me`, `/api/v1/items`, app

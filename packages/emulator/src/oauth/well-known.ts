@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { methodNotAllowed } from './http.js';
-import type { Env, Shared } from './context.js';
+import { methodNotAllowed } from '../http/request.js';
+import type { Env, Shared } from '../context.js';
 
 const GRANTS = [
   'authorization_code',

@@ -1,4 +1,4 @@
-import { base64url, fromBase64url, utf8 } from './encoding.js';
+import { base64url, fromBase64url, utf8 } from '../encoding.js';
 
 /** What a refresh token of the emulator says about itself. */
 export interface RefreshTokenClaims {

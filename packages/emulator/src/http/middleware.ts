@@ -1,10 +1,10 @@
 import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import { ConfigError } from './config.js';
-import type { Ctx, Env, Shared } from './context.js';
+import { ConfigError } from '../config/config.js';
+import type { Ctx, Env, Shared } from '../context.js';
 import { HttpError, apiError, oauthError } from './errors.js';
-import { MAX_BODY_BYTES } from './http.js';
+import { MAX_BODY_BYTES } from './request.js';
 
 /**
  * The rejection of `tenant.fetch` for a `drop` or `dropAfter` fault: a network error, as `fetch`

@@ -1,6 +1,6 @@
 import { apiError, oauthError } from './errors.js';
-import { decodeBase64 } from './encoding.js';
-import type { Ctx } from './context.js';
+import { decodeBase64 } from '../encoding.js';
+import type { Ctx } from '../context.js';
 
 /** The largest request body the tenant reads (the `bodyLimit` of every POST route). */
 export const MAX_BODY_BYTES = 64 * 1024;

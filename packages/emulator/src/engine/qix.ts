@@ -1,13 +1,13 @@
 import type { WebSocket } from 'ws';
-import type { AppConfig, SheetConfig } from './config.js';
+import type { AppConfig, SheetConfig } from '../config/config.js';
 import {
   chartProperties,
   chartsOf,
   dataPages,
   hyperCubeLayout,
   type StockChart,
-} from './qix-charts.js';
-import { evaluateExpression } from './qix-expression.js';
+} from './charts.js';
+import { evaluateExpression } from './expressions.js';
 
 interface RpcRequest {
   jsonrpc?: string;

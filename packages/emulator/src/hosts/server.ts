@@ -1,11 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import type { EmulatorConfig } from './config.js';
-import type { TenantOptions } from './context.js';
-import { controlOf, createTenant, stateOf, type EmulatedTenant } from './create-tenant.js';
-import { createEngine } from './engine.js';
-import { ConnectionDropped, LOOPBACK_HOSTNAME, hostnameOf, misdirected } from './middleware.js';
+import type { EmulatorConfig } from '../config/config.js';
+import type { TenantOptions } from '../context.js';
+import { controlOf, createTenant, stateOf, type EmulatedTenant } from '../create-tenant.js';
+import { createEngine } from '../engine/socket.js';
+import {
+  ConnectionDropped,
+  LOOPBACK_HOSTNAME,
+  hostnameOf,
+  misdirected,
+} from '../http/middleware.js';
 
 /** Options of {@link startEmulator}: where to listen, plus everything {@link createTenant} takes. */
 export interface EmulatorOptions extends TenantOptions {

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import type { Env, Shared } from './context.js';
-import { apiError } from './errors.js';
-import { methodNotAllowed } from './http.js';
-import { clientCors } from './middleware.js';
+import type { Env, Shared } from '../context.js';
+import { apiError } from '../http/errors.js';
+import { methodNotAllowed } from '../http/request.js';
+import { clientCors } from '../http/middleware.js';
 import { productInfo } from './product-info.js';
-import type { QlikEmbedResponse } from './qlik-embed.js';
+import type { QlikEmbedResponse } from './runtime.js';
 
 type Serve = (path: string, origin: string) => Promise<QlikEmbedResponse | undefined>;
 
@@ -20,7 +20,7 @@ type Serve = (path: string, origin: string) => Promise<QlikEmbedResponse | undef
 export function createQlikEmbedRoutes(shared: Shared): Hono<Env> {
   let serve: Promise<Serve> | undefined;
   const load = () =>
-    (serve ??= import('./qlik-embed.js').then(({ createQlikEmbed }) => {
+    (serve ??= import('./runtime.js').then(({ createQlikEmbed }) => {
       const embed = createQlikEmbed();
       return (path: string, origin: string) => embed.serve(path, origin);
     }));

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import type { ClientConfig } from './config.js';
-import { clientCors, readLimit } from './middleware.js';
-import { oauthError } from './errors.js';
+import type { ClientConfig } from '../config/config.js';
+import { clientCors, readLimit } from '../http/middleware.js';
+import { oauthError } from '../http/errors.js';
 import {
   basicCredentials,
   methodNotAllowed,
@@ -9,10 +9,10 @@ import {
   requireParam,
   stringParam,
   type Params,
-} from './http.js';
-import { ACCESS_TOKEN_TYPE, type Purpose } from './tenant.js';
-import { OFFLINE_ACCESS, accessTokenTtlSeconds, allowedScopes } from './client-policy.js';
-import type { Ctx, Env, Shared } from './context.js';
+} from '../http/request.js';
+import { ACCESS_TOKEN_TYPE, type Purpose } from '../state/tenant.js';
+import { OFFLINE_ACCESS, accessTokenTtlSeconds, allowedScopes } from '../config/client-policy.js';
+import type { Ctx, Env, Shared } from '../context.js';
 
 /**
  * The token endpoint (all five grants of the OpenAPI) and revocation (RFC 7009), mounted at

@@ -9,7 +9,7 @@
  * `qInitialDataFetch`), and `GetHyperCubeData` answers `NxPage`s with `NxDataPage`s of `NxCell`s.
  * https://qlik.dev/apis/json-rpc/qix/genericobject/#gethypercubedata
  */
-import type { AppConfig } from './config.js';
+import type { AppConfig } from '../config/config.js';
 
 /** A stock chart: one dimension, one measure, fixed rows. */
 export interface StockChart {

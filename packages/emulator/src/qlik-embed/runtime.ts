@@ -14,14 +14,14 @@
  *
  * qlik-embed (`@qlik/embed-react`, `@qlik/embed-web-components`) loads the same main.js and then
  * its UI module `embed-vanilla@v1`; for that the emulator serves a stand-in that draws a plain
- * placeholder (qlik-embed-ui.ts): the real visuals come from a Qlik Cloud tenant.
+ * placeholder (ui.ts): the real visuals come from a Qlik Cloud tenant.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { productInfo } from './product-info.js';
-import { EMBED_VANILLA_SOURCE } from './qlik-embed-ui.js';
+import { EMBED_VANILLA_SOURCE } from './ui.js';
 
 /** The stand-in for qlik-embed's UI module, among the built files. */
 const STAND_IN_FILE = 'embed-vanilla-stand-in.js';
@@ -152,7 +152,7 @@ async function buildFrom(root: string): Promise<Build> {
     modules.push({ name: 'oauth-callback@v1', file: auth.file });
   }
   // qlik-embed's UIs: a stand-in that draws placeholders from the emulated engine, through the
-  // runtime modules above (see qlik-embed-ui.ts); Qlik's real visuals need a Qlik Cloud tenant.
+  // runtime modules above (see ui.ts); Qlik's real visuals need a Qlik Cloud tenant.
   files.set(STAND_IN_FILE, EMBED_VANILLA_SOURCE);
   modules.push({ name: 'embed-vanilla@v1', file: STAND_IN_FILE });
   return { ok: true, version: pkg.version, modules, files };

@@ -1,14 +1,14 @@
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type JWK, type CryptoKey } from 'jose';
-import type { ClientConfig, EmulatorConfig, UserConfig } from './config.js';
-import { constantTimeEqual, randomId, sha256Base64url } from './encoding.js';
-import { oauthError } from './errors.js';
+import type { ClientConfig, EmulatorConfig, UserConfig } from '../config/config.js';
+import { constantTimeEqual, randomId, sha256Base64url } from '../encoding.js';
+import { oauthError } from '../http/errors.js';
 import { createRefreshTokenSeal, type RefreshTokenClaims } from './refresh-token.js';
 import { SWEEP_INTERVAL_MS, createSweepTimer } from './sweep.js';
 import {
   accessTokenTtlSeconds,
   issuesRefreshTokens,
   refreshTokenTtlSeconds,
-} from './client-policy.js';
+} from '../config/client-policy.js';
 
 export { randomId };
 

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
-import { oauthError, rfcErrorName, type OAuthErrorName } from './errors.js';
-import { methodNotAllowed, readParams, stringParam } from './http.js';
+import { oauthError, rfcErrorName, type OAuthErrorName } from '../http/errors.js';
+import { methodNotAllowed, readParams, stringParam } from '../http/request.js';
 import { loginPage, type LoginPageInput } from './login-page.js';
-import { allowedScopes, grantableScopes } from './client-policy.js';
-import { randomId, type LoginSession, type PendingAuthorization } from './tenant.js';
-import type { Ctx, Env, Shared } from './context.js';
+import { allowedScopes, grantableScopes } from '../config/client-policy.js';
+import { randomId, type LoginSession, type PendingAuthorization } from '../state/tenant.js';
+import type { Ctx, Env, Shared } from '../context.js';
 
 const SESSION_COOKIE = 'qlik_emulator_session';
 const PENDING_TTL_MS = 10 * 60 * 1000;

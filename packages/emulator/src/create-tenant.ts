@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { resolveConfig, type EmulatorConfig } from './config/config.js';
+import type { EmulatorConfig } from './config/config.js';
+import { resolveConfig } from './config/validate.js';
 import { Control } from './control/log-and-faults.js';
 import { createApiRoutes } from './api/routes.js';
 import { createAuthorizeRoutes } from './oauth/authorize.js';

@@ -18,9 +18,9 @@ export type {
   RuntimeSettings,
 } from './control/controls.js';
 export type { EmulatorOptions, RunningEmulator } from './hosts/server.js';
+export { ConfigError } from './config/validate.js';
 export {
   defaultConfig,
-  ConfigError,
   type EmulatorConfig,
   type ClientConfig,
   type AppType,

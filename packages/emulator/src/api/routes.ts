@@ -17,7 +17,7 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
     const value = bearer(c);
     const entry = c.get('entry');
     if (value && entry) entry.credential = 'bearer';
-    const record = value ? await tenant.verifyAccessToken(value, undefined) : undefined;
+    const record = value ? await tenant.accessTokens.verify(value, undefined) : undefined;
     if (!record)
       throw apiError(401, 'HTTP-401', 'Unauthorized', 'a valid Bearer access token is required');
     return record;
@@ -31,7 +31,7 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
       const entry = c.get('entry');
       if (value && entry) entry.credential = query !== undefined ? 'webresource' : 'bearer';
       // Only a webresource-purpose token opens a web resource.
-      const record = value ? await tenant.verifyAccessToken(value, 'webresource') : undefined;
+      const record = value ? await tenant.accessTokens.verify(value, 'webresource') : undefined;
       if (!record)
         throw apiError(401, 'HTTP-401', 'Unauthorized', 'a webresource accessToken is required');
       const raw = /^\/api\/v1\/apps\/([^/]+)\//.exec(new URL(c.req.url).pathname)?.[1] ?? '';

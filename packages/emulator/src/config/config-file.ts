@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, resolveConfig, type EmulatorConfig } from './config.js';
+import type { EmulatorConfig } from './config.js';
+import { ConfigError, resolveConfig } from './validate.js';
 
 // Node only (reads a file): kept out of config.ts so the tenant's handler imports no `node:` module.
 

@@ -1,12 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import {
-  RUNTIME_SETTINGS,
-  resolveConfig,
-  validateSetting,
-  type EmulatorConfig,
-  type UserConfig,
-} from '../config/config.js';
+import { RUNTIME_SETTINGS, type EmulatorConfig, type UserConfig } from '../config/config.js';
+import { resolveConfig, validateSetting } from '../config/validate.js';
 import { parseFault, type Fault, type RequestLogEntry } from './log-and-faults.js';
 import { apiError } from '../http/errors.js';
 import { mediaType, methodNotAllowed } from '../http/request.js';
@@ -163,7 +158,7 @@ export function createControls(shared: Shared): TenantControls {
       tenant.reset(resolveConfig(shared.initialConfig));
       control.reset();
     },
-    revokeUser: (userId) => tenant.revokeUser(userOrThrow(userId).id),
+    revokeUser: (userId) => tenant.grants.revokeUser(userOrThrow(userId).id),
     disableUser(userId) {
       const user = userOrThrow(userId);
       user.disabled = true;
@@ -174,8 +169,8 @@ export function createControls(shared: Shared): TenantControls {
       user.disabled = false;
       return { ...user };
     },
-    expireAccessTokens: (userId) => tenant.expireUserTokens(userOrThrow(userId).id),
-    endLoginSessions: (userId) => tenant.endLoginSessions(userOrThrow(userId).id),
+    expireAccessTokens: (userId) => tenant.accessTokens.expireUser(userOrThrow(userId).id),
+    endLoginSessions: (userId) => tenant.signIns.endSessions(userOrThrow(userId).id),
   };
 }
 

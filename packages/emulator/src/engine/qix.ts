@@ -1,12 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { AppConfig, SheetConfig } from '../config/config.js';
-import {
-  chartProperties,
-  chartsOf,
-  dataPages,
-  hyperCubeLayout,
-  type StockChart,
-} from './charts.js';
+import type { AppConfig } from '../config/config.js';
+import { AppObjects, isObject, type GenericObject } from './app-objects.js';
+import { dataPages } from './charts.js';
 import { evaluateExpression } from './expressions.js';
 
 interface RpcRequest {
@@ -36,47 +31,6 @@ export interface QixUser {
   userId: string;
 }
 
-/** The sheets an app has: its configured ones, or two stock sheets when it has none. */
-export function sheetsOf(app: AppConfig): SheetConfig[] {
-  if (app.sheets && app.sheets.length > 0) return app.sheets;
-  return [
-    {
-      id: `${app.id}-sheet-overview`,
-      title: 'Overview',
-      description: `Key figures of ${app.name}`,
-    },
-    { id: `${app.id}-sheet-details`, title: 'Details', description: `The rows behind ${app.name}` },
-  ];
-}
-
-type Properties = Record<string, unknown> & { qInfo: { qId: string; qType: string } };
-
-/** A generic object the session holds a handle to: a sheet of the app or a session object. */
-interface GenericObject {
-  handle: number;
-  properties: Properties;
-  /** Session objects live only as long as the socket. */
-  session: boolean;
-  /** The stock chart it is, whose hypercube the layout and `GetHyperCubeData` compute. */
-  chart?: StockChart;
-}
-
-/** Reads a JSON pointer such as `/qMetaDef/title` from an object (RFC 6901). */
-function pointer(root: unknown, path: string): unknown {
-  if (path === '' || path === '/') return root;
-  let current: unknown = root;
-  for (const raw of path.replace(/^\//, '').split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * One QIX engine session over one WebSocket: enough of the Global, Doc and GenericObject APIs for
  * enigma.js and @qlik/api to open an app, read its layout, list its sheets through session
@@ -85,10 +39,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export class QixSession {
   private docOpen = false;
-  private nextHandle = DOC_HANDLE + 1;
-  private readonly objects = new Map<number, GenericObject>();
-  private readonly sheets: SheetConfig[];
-  private readonly charts: StockChart[];
+  private readonly objects: AppObjects;
 
   constructor(
     private readonly ws: WebSocket,
@@ -97,8 +48,7 @@ export class QixSession {
     private readonly user: QixUser,
     private readonly now: () => number,
   ) {
-    this.sheets = sheetsOf(app);
-    this.charts = chartsOf(app);
+    this.objects = new AppObjects(app, DOC_HANDLE + 1);
     // The engine greets first; enigma.js and @qlik/api wait for this notification.
     this.send({
       jsonrpc: '2.0',
@@ -245,25 +195,25 @@ export class QixSession {
         return reply({ qtr: [], qk: [] });
       case 'GetObject': {
         const id = param('qId', 0);
-        const object = typeof id === 'string' ? this.findObject(id) : undefined;
+        const object = typeof id === 'string' ? this.objects.find(id) : undefined;
         // The engine answers an unknown id with a null handle, not an error; enigma.js turns
         // that into its OBJECT_NOT_FOUND error and @qlik/api into "Object not found".
-        return reply(object ? this.objectRef(object) : NOT_FOUND);
+        return reply(object ? this.objects.ref(object) : NOT_FOUND);
       }
       case 'CreateSessionObject': {
         const prop = param('qProp', 0);
         if (!isObject(prop)) return fail(RPC.params, 'Invalid parameters', 'qProp');
         const info = isObject(prop.qInfo) ? prop.qInfo : {};
         const qInfo = {
-          qId: typeof info.qId === 'string' && info.qId ? info.qId : this.generatedId(),
+          qId: typeof info.qId === 'string' && info.qId ? info.qId : this.objects.generatedId(),
           qType: typeof info.qType === 'string' ? info.qType : '',
         };
-        const object = this.register({ ...structuredClone(prop), qInfo }, true);
-        return reply(this.objectRef(object));
+        const object = this.objects.register({ ...structuredClone(prop), qInfo }, true);
+        return reply(this.objects.ref(object));
       }
       case 'DestroySessionObject': {
         const id = param('qId', 0);
-        const object = typeof id === 'string' ? this.findObject(id) : undefined;
+        const object = typeof id === 'string' ? this.objects.find(id) : undefined;
         if (!object?.session) return reply({ qSuccess: false });
         this.objects.delete(object.handle);
         return reply({ qSuccess: true });
@@ -296,7 +246,7 @@ export class QixSession {
   ): void {
     switch (method) {
       case 'GetLayout':
-        return reply({ qLayout: this.layoutOf(object.properties, object.chart) });
+        return reply({ qLayout: this.objects.layoutOf(object.properties, object.chart) });
       case 'GetHyperCubeData': {
         // Only the stock charts have a hypercube with data (`qPath` `/qHyperCubeDef`).
         if (!object.chart || param('qPath', 0) !== '/qHyperCubeDef') {
@@ -327,107 +277,6 @@ export class QixSession {
       documentName: this.app.id,
       userName: this.user.userId,
       now: this.now(),
-    });
-  }
-
-  private generatedId(): string {
-    return `session-${this.nextHandle}-${Math.random().toString(36).slice(2, 8)}`;
-  }
-
-  private register(properties: Properties, session: boolean, chart?: StockChart): GenericObject {
-    const object = { handle: this.nextHandle++, properties, session, ...(chart ? { chart } : {}) };
-    this.objects.set(object.handle, object);
-    return object;
-  }
-
-  private objectRef(object: GenericObject) {
-    return {
-      qReturn: {
-        qType: 'GenericObject',
-        qHandle: object.handle,
-        qGenericType: object.properties.qInfo.qType,
-        qGenericId: object.properties.qInfo.qId,
-      },
-    };
-  }
-
-  /**
-   * An object by id: one already open in this session, else a sheet or a stock chart of the app
-   * (opened now).
-   */
-  private findObject(id: string): GenericObject | undefined {
-    for (const object of this.objects.values()) {
-      if (object.properties.qInfo.qId === id) return object;
-    }
-    const sheet = this.sheets.find((candidate) => candidate.id === id);
-    if (sheet) return this.register(this.sheetProperties(sheet), false);
-    const chart = this.charts.find((candidate) => candidate.id === id);
-    return chart ? this.register(chartProperties(chart), false, chart) : undefined;
-  }
-
-  private sheetProperties(sheet: SheetConfig): Properties {
-    return {
-      qInfo: { qId: sheet.id, qType: 'sheet' },
-      qMetaDef: { title: sheet.title, description: sheet.description ?? '' },
-      rank: this.sheets.indexOf(sheet),
-      thumbnail: { qStaticContentUrlDef: {} },
-      columns: 24,
-      rows: 12,
-      // The stock charts stand side by side on the first sheet.
-      cells:
-        this.sheets.indexOf(sheet) === 0
-          ? this.charts.map((chart, index) => ({
-              name: chart.id,
-              type: chart.type,
-              col: index * 12,
-              row: 0,
-              colspan: 12,
-              rowspan: 6,
-            }))
-          : [],
-    };
-  }
-
-  /**
-   * The layout of a generic object: its properties with each `q...ListDef` replaced by the list
-   * it defines, and a stock chart's `qHyperCubeDef` by its `qHyperCube`. Only app-object lists of
-   * sheets have items; the apps have no data model, so field, dimension, measure and bookmark
-   * lists are empty.
-   */
-  private layoutOf(properties: Properties, chart?: StockChart): Record<string, unknown> {
-    const layout: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(properties)) {
-      if (key === 'qMetaDef') continue;
-      if (key === 'qHyperCubeDef' && chart) {
-        layout.qHyperCube = hyperCubeLayout(chart, value);
-        continue;
-      }
-      const list = /^(q\w+List)Def$/.exec(key);
-      if (list && isObject(value)) {
-        layout[list[1]!] = { qItems: this.listItems(key, value) };
-      } else {
-        layout[key] = structuredClone(value);
-      }
-    }
-    const meta = isObject(properties.qMetaDef) ? properties.qMetaDef : {};
-    layout.qMeta = { ...meta, privileges: ['read'] };
-    return layout;
-  }
-
-  private listItems(key: string, definition: Record<string, unknown>): unknown[] {
-    if (key !== 'qAppObjectListDef' || definition.qType !== 'sheet') return [];
-    const data = isObject(definition.qData) ? definition.qData : {};
-    return this.sheets.map((sheet) => {
-      const properties = this.sheetProperties(sheet);
-      const qData: Record<string, unknown> = {};
-      for (const [name, path] of Object.entries(data)) {
-        if (typeof path === 'string') qData[name] = pointer(properties, path) ?? null;
-      }
-      return {
-        qInfo: properties.qInfo,
-        qMeta: { ...(properties.qMetaDef as object), privileges: ['read'] },
-        qData,
-      };
     });
   }
 }

@@ -94,11 +94,11 @@ export async function authenticateEngineSocket(
 ): Promise<AccessTokenRecord | undefined> {
   if (target.accessToken !== null) {
     return target.accessToken
-      ? tenant.verifyAccessToken(target.accessToken, 'websocket')
+      ? tenant.accessTokens.verify(target.accessToken, 'websocket')
       : undefined;
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  return bearer ? tenant.verifyAccessToken(bearer, undefined) : undefined;
+  return bearer ? tenant.accessTokens.verify(bearer, undefined) : undefined;
 }
 
 /** Who the engine says is connected: the user, or the client's bot for client_credentials. */

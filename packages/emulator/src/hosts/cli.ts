@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/validate.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { LOOPBACK_HOSTNAME } from '../http/middleware.js';
 import { startEmulator } from './server.js';

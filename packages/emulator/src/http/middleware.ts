@@ -1,7 +1,7 @@
 import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../config/validate.js';
 import type { Ctx, Env, Shared } from '../context.js';
 import { HttpError, apiError, oauthError } from './errors.js';
 import { MAX_BODY_BYTES } from './request.js';

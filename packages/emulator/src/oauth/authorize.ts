@@ -19,7 +19,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
 
   /** The browser's live login session at the tenant, if any (its use keeps it alive). */
   function sessionOf(c: Ctx): LoginSession | undefined {
-    return tenant.useLoginSession(getCookie(c, SESSION_COOKIE));
+    return tenant.signIns.useSession(getCookie(c, SESSION_COOKIE));
   }
 
   /** RFC 6749 section 4.1.2.1 error redirect, with Qlik's `error_code` and `error_detail`. */
@@ -46,7 +46,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     session: LoginSession,
   ): Response {
     session.consented.add(pending.clientId);
-    const code = tenant.issueCode(pending, session);
+    const code = tenant.codes.issue(pending, session);
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
     target.searchParams.set('state', pending.state);
@@ -59,7 +59,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
    * iframe of a loopback app on another port (localhost:5173 and localhost:8787 are one site).
    */
   function startSession(c: Ctx, userId: string): LoginSession {
-    const session = tenant.startLoginSession(userId);
+    const session = tenant.signIns.startSession(userId);
     const cookie = generateCookie(SESSION_COOKIE, session.id, {
       path: '/',
       httpOnly: true,
@@ -70,7 +70,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     return session;
   }
 
-  /** The login (or consent) page of an authorization request waiting in `tenant.pending`. */
+  /** The login (or consent) page of an authorization request waiting in `tenant.signIns.pending`. */
   function showLoginPage(
     c: Ctx,
     status: 200 | 400,
@@ -182,7 +182,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       }
       if (tenant.config.autoApprove) return completeAuthorization(c, pending, session);
       pending.consentOnly = true;
-      tenant.addPending(pending);
+      tenant.signIns.addPending(pending);
       return showLoginPage(c, 200, pending, { consentFor: tenant.user(session.userId)! });
     }
     if (tenant.config.autoApprove) {
@@ -190,7 +190,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
         hinted ?? tenant.config.users.find((u) => !u.disabled) ?? tenant.config.users[0]!;
       return completeAuthorization(c, pending, startSession(c, user.id));
     }
-    tenant.addPending(pending);
+    tenant.signIns.addPending(pending);
     return showLoginPage(c, 200, pending, { selected: hinted?.id ?? session?.userId ?? '' });
   }
 
@@ -198,9 +198,9 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
   async function login(c: Ctx): Promise<Response> {
     const params = await readParams(c);
     const id = stringParam(params, 'transaction');
-    const pending = id ? tenant.pending.get(id) : undefined;
+    const pending = id ? tenant.signIns.pending.get(id) : undefined;
     if (!pending || pending.expiresAt <= tenant.now()) {
-      if (id) tenant.pending.delete(id);
+      if (id) tenant.signIns.pending.delete(id);
       throw oauthError(
         400,
         'invalid_request',
@@ -209,7 +209,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     }
     const page = (message: string) => showLoginPage(c, 400, pending, { message });
     if (stringParam(params, 'action') === 'deny') {
-      tenant.pending.delete(pending.id);
+      tenant.signIns.pending.delete(pending.id);
       return errorRedirect(
         c,
         pending.redirectUri,
@@ -232,7 +232,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       tenant.config.users.push(user);
     }
     if (!user) return page('Pick a user or type an email.');
-    tenant.pending.delete(pending.id);
+    tenant.signIns.pending.delete(pending.id);
     if (user.disabled) {
       return errorRedirect(
         c,

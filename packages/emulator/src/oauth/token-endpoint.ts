@@ -79,13 +79,13 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
         } catch {
           throw oauthError(400, 'invalid_request', 'redirect_uri is not a URL');
         }
-        return send(await tenant.redeemCode(issuer, client, code, verifier, resolved));
+        return send(await tenant.codes.redeem(issuer, client, code, verifier, resolved));
       }
       case 'refresh_token': {
         const refreshToken = requireParam(params, 'refresh_token');
         if (clientId) tenant.authenticateClient(clientId, secret);
         try {
-          const { response } = await tenant.refresh(issuer, clientId, secret, refreshToken);
+          const { response } = await tenant.grants.refresh(issuer, clientId, secret, refreshToken);
           return send(response);
         } catch (error) {
           if ((error as { reuseDetected?: boolean }).reuseDetected && entry) {
@@ -116,14 +116,16 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
           secret === undefined
             ? tenant.identifyClient(clientId)
             : tenant.authenticateClient(clientId, secret);
-        return send(await tenant.exchange(issuer, client, subjectToken, purpose as Purpose));
+        return send(
+          await tenant.accessTokens.exchange(issuer, client, subjectToken, purpose as Purpose),
+        );
       }
       case 'client_credentials': {
         requireSecret();
         const client = tenant.authenticateClient(clientId, secret);
         const scope = clientScope(client);
         const ttl = accessTokenTtlSeconds(tenant.config, client);
-        const { token: accessToken, record } = await tenant.issueAccessToken(
+        const { token: accessToken, record } = await tenant.accessTokens.issue(
           issuer,
           { clientId: client.clientId, scope },
           ttl,
@@ -164,7 +166,7 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
         if (!user) throw oauthError(400, 'invalid_request', 'no user matches user_lookup');
         const scope = clientScope(client);
         tenant.assertUserMayGetTokens(user.id, true);
-        const { response } = await tenant.issueGrant(issuer, {
+        const { response } = await tenant.grants.issue(issuer, {
           userId: user.id,
           clientId: client.clientId,
           scope,

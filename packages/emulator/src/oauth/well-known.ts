@@ -40,7 +40,7 @@ export function createWellKnownRoutes(shared: Shared): Hono<Env> {
         open,
       );
     })
-    .get('/jwks.json', async (c) => c.json(await tenant.jwks(), 200, open))
+    .get('/jwks.json', async (c) => c.json(await tenant.accessTokens.jwks(), 200, open))
     .all('/oauth-authorization-server', () => methodNotAllowed('GET'))
     .all('/jwks.json', () => methodNotAllowed('GET'));
 }

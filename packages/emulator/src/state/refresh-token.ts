@@ -1,3 +1,4 @@
+import type { CryptoKey } from 'jose';
 import { base64url, fromBase64url, utf8 } from '../encoding.js';
 
 /** What a refresh token of the emulator says about itself. */

@@ -257,6 +257,7 @@ export class Grants {
     for (const family of this.families.values()) if (family.endsAt <= now) this.forget(family);
   }
 
+  /** Forgets every grant (a reset). */
   clear(): void {
     this.families.clear();
     this.byUser.clear();

@@ -111,6 +111,7 @@ export class SignIns {
     }
   }
 
+  /** Forgets every transaction and session (a reset). */
   clear(): void {
     this.pending.clear();
     this.sessions.clear();

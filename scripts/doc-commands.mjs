@@ -66,6 +66,13 @@ function emulatorConfigFile() {
   return path;
 }
 
+/** The emulator's load benchmark, small: one run each, 2,000 grants, 5,000 refreshes. */
+const EMULATOR_LOAD_SMOKE = {
+  BENCH_EMULATOR_RUNS: '1',
+  BENCH_EMULATOR_GRANTS: '2000',
+  BENCH_EMULATOR_REFRESHES: '5000',
+};
+
 /**
  * The rules, first match wins. `run`: argv run from the repository root (env added);
  * `server`: argv started, then stopped once its output matches `until` (and `check` passed);
@@ -80,8 +87,17 @@ const rules = [
   },
   { match: /^pnpm install$/, run: ['pnpm', 'install', '--prefer-offline'] },
   { match: /^pnpm build$/, covered: 'building packages (pnpm build), before every other step' },
-  // One short iteration of each latency loop: the real run takes minutes.
-  { match: /^pnpm bench$/, run: ['pnpm', 'bench'], env: { BENCH_ITERATIONS: '20' } },
+  // One short iteration of each latency loop and one small run of the emulator's load.
+  {
+    match: /^pnpm bench$/,
+    run: ['pnpm', 'bench'],
+    env: { BENCH_ITERATIONS: '20', ...EMULATOR_LOAD_SMOKE },
+  },
+  {
+    match: /^pnpm --dir bench run emulator$/,
+    run: ['pnpm', '--dir', 'bench', 'run', 'emulator'],
+    env: EMULATOR_LOAD_SMOKE,
+  },
   { match: /^pnpm (run )?size$/, covered: 'size budgets' },
   { match: /^pnpm (run )?lint$/, covered: 'lint (eslint + prettier)' },
   { match: /^pnpm (run )?typecheck$/, covered: 'typecheck' },

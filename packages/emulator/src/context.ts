@@ -1,6 +1,6 @@
 import type { Context as HonoContext } from 'hono';
-import type { Control, RequestLogEntry } from './control.js';
-import type { Tenant } from './tenant.js';
+import type { Control, RequestLogEntry } from './control/log-and-faults.js';
+import type { Tenant } from './state/tenant.js';
 
 /**
  * Options of {@link createTenant} that are not part of the tenant's config: the clock, the random
@@ -9,9 +9,9 @@ import type { Tenant } from './tenant.js';
 export interface TenantOptions {
   /**
    * The tenant's clock in epoch milliseconds. Every expiry decision (codes, access, purpose and
-   * refresh tokens, sign-in transactions, `max_age`) and the JWT `iat`/`exp` claims read it, so a
-   * test with a fake clock (`vi.useFakeTimers()`, or a hand-moved counter) controls token
-   * lifetimes. Default `Date.now`.
+   * refresh tokens, sign-in transactions, `max_age`), the sweep of ended records and the JWT
+   * `iat`/`exp` claims read it, so a test with a fake clock (`vi.useFakeTimers()`, or a
+   * hand-moved counter) controls token lifetimes. Default `Date.now`.
    */
   now?: () => number;
   /** Random source in [0, 1) for fault `probability`, for deterministic tests. Default `Math.random`. */

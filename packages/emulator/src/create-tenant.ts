@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { resolveConfig, type EmulatorConfig } from './config.js';
-import { Control } from './control.js';
-import { createApiRoutes } from './api.js';
-import { createAuthorizeRoutes } from './authorize.js';
-import { createQlikEmbedRoutes } from './qlik-embed-routes.js';
-import { createControlRoutes, createControls, type TenantControls } from './control-api.js';
+import type { EmulatorConfig } from './config/config.js';
+import { resolveConfig } from './config/validate.js';
+import { Control } from './control/log-and-faults.js';
+import { createApiRoutes } from './api/routes.js';
+import { createAuthorizeRoutes } from './oauth/authorize.js';
+import { createQlikEmbedRoutes } from './qlik-embed/routes.js';
+import { createControlRoutes, createControls, type TenantControls } from './control/controls.js';
 import type { Ctx, Env, Shared, TenantOptions } from './context.js';
 import {
   LOOPBACK_HOSTNAME,
@@ -13,10 +14,10 @@ import {
   notFound,
   onError,
   responseHeaders,
-} from './middleware.js';
-import { Tenant } from './tenant.js';
-import { createTokenRoutes } from './token-endpoint.js';
-import { createWellKnownRoutes } from './well-known.js';
+} from './http/middleware.js';
+import { Tenant } from './state/tenant.js';
+import { createTokenRoutes } from './oauth/token-endpoint.js';
+import { createWellKnownRoutes } from './oauth/well-known.js';
 
 /**
  * An emulated Qlik Cloud tenant as a WHATWG fetch handler: `fetch(request)` answers every HTTP
@@ -28,7 +29,7 @@ export interface EmulatedTenant extends TenantControls {
    * Answers one request as the tenant would. Takes what `fetch` takes, so it can be handed to a
    * client as its `fetch`. Use a loopback URL such as `http://localhost/...`: the origin of the
    * request is the issuer the tenant reports, and any other host is refused with 421. Rejects with a `TypeError` (like `fetch` on a
-   * network error) only when a `drop` fault hits the request.
+   * network error) only when a `drop` or `dropAfter` fault hits the request.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }

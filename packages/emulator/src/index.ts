@@ -7,23 +7,28 @@
  *   WebSocket (end-to-end tests, local development); also the `qlik-auth-emulator` CLI.
  * @packageDocumentation
  */
-import type { EmulatorOptions, RunningEmulator } from './server.js';
+import type { EmulatorOptions, RunningEmulator } from './hosts/server.js';
 
 export { createTenant, type EmulatedTenant } from './create-tenant.js';
 export type { TenantOptions } from './context.js';
-export type { TenantControls, TenantStats, FaultInput, RuntimeSettings } from './control-api.js';
-export type { EmulatorOptions, RunningEmulator } from './server.js';
+export type {
+  TenantControls,
+  TenantStats,
+  FaultInput,
+  RuntimeSettings,
+} from './control/controls.js';
+export type { EmulatorOptions, RunningEmulator } from './hosts/server.js';
+export { ConfigError } from './config/validate.js';
 export {
   defaultConfig,
-  ConfigError,
   type EmulatorConfig,
   type ClientConfig,
   type AppType,
   type UserConfig,
   type AppConfig,
   type SheetConfig,
-} from './config.js';
-export type { RequestLogEntry, Fault } from './control.js';
+} from './config/config.js';
+export type { RequestLogEntry, Fault } from './control/log-and-faults.js';
 
 /**
  * Starts an emulated Qlik Cloud tenant and resolves once it accepts connections: the handler of
@@ -39,6 +44,6 @@ export type { RequestLogEntry, Fault } from './control.js';
  * await emulator.close();
  */
 export async function startEmulator(options?: EmulatorOptions): Promise<RunningEmulator> {
-  const server = await import('./server.js');
+  const server = await import('./hosts/server.js');
   return server.startEmulator(options);
 }

@@ -22,7 +22,9 @@ const builtCli = join(packageDir, 'dist', 'cli.js');
 function ensureBuilt(): void {
   const srcDir = join(packageDir, 'src');
   const newestSource = Math.max(
-    ...readdirSync(srcDir).map((name) => statSync(join(srcDir, name)).mtimeMs),
+    ...readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).map(
+      (name) => statSync(join(srcDir, name)).mtimeMs,
+    ),
   );
   if (existsSync(builtCli) && statSync(builtCli).mtimeMs >= newestSource) return;
   execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'pipe' });

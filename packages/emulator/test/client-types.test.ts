@@ -3,7 +3,8 @@
 // never gets offline_access or a refresh token; native and web clients get one from a browser
 // sign-in that asks for offline_access; machine-to-machine grants never do.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, resolveConfig } from '../src/config.js';
+import { defaultConfig } from '../src/config/config.js';
+import { ConfigError, resolveConfig } from '../src/config/validate.js';
 import { createTenant, type EmulatedTenant } from '../src/create-tenant.js';
 import {
   ALAN,

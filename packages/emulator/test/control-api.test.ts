@@ -24,7 +24,7 @@ import {
   type RunningEmulator,
   type TokenBody,
 } from './helpers.js';
-import type { EmulatorOptions } from '../src/server.js';
+import type { EmulatorOptions } from '../src/hosts/server.js';
 
 let emulator: RunningEmulator;
 let clock: ManualClock;
@@ -49,6 +49,7 @@ interface LogEntry {
   clientId?: string;
   fault?: string;
   error?: string;
+  reuseDetected?: boolean;
 }
 
 interface Fault {
@@ -197,6 +198,29 @@ describe('faults', () => {
     expect((await log()).map((e) => e.fault)).toEqual(['drop', undefined]);
   });
 
+  it('processes the request and then drops its answer with dropAfter: the refresh token is rotated unseen', async () => {
+    const { tokens } = await signIn(base);
+    const fault = await addFault({ path: '/oauth/token', dropAfter: true, times: 1 });
+    expect(fault).toMatchObject({ path: '/oauth/token', dropAfter: true, times: 1, hits: 0 });
+    await expect(refresh(base, tokens.refresh_token!)).rejects.toThrow(TypeError);
+    // The answer never came, but the tenant rotated: the same token again is a reuse.
+    const retry = await refresh(base, tokens.refresh_token!);
+    await expectError(retry, 401);
+    const entries = (await log()).filter((e) => e.path === '/oauth/token');
+    expect(entries.slice(-2)).toEqual([
+      expect.objectContaining({ grantType: 'refresh_token', fault: 'dropAfter', status: 200 }),
+      expect.objectContaining({ grantType: 'refresh_token', status: 401, reuseDetected: true }),
+    ]);
+    expect((await controlOk<{ refreshes: number }>(base, 'GET', '/stats')).refreshes).toBe(1);
+  });
+
+  it('drops a refusal after processing it too: the answer is lost whatever it was', async () => {
+    await addFault({ path: '/oauth/token', dropAfter: true, times: 1 });
+    await expect(badRefresh()).rejects.toThrow(TypeError);
+    expect((await log()).at(-1)).toMatchObject({ fault: 'dropAfter', status: 401 });
+    expect((await badRefresh()).status).toBe(401);
+  });
+
   it('matches a path prefix ending in * and an optional method', async () => {
     await addFault({ path: '/api/v1/*', method: 'get', status: 500 });
     expect((await fetch(`${base}/api/v1/items`)).status).toBe(500);
@@ -240,6 +264,10 @@ describe('faults', () => {
       { path: '/oauth/token', delayMs: -1 },
       { path: '/oauth/token', delayMs: 'soon' },
       { path: '/oauth/token', drop: 'yes' },
+      { path: '/oauth/token', dropAfter: 'yes' },
+      { path: '/oauth/token', dropAfter: true, drop: true },
+      { path: '/oauth/token', dropAfter: true, status: 500 },
+      { path: '/oauth/token', dropAfter: false },
       { path: '/oauth/token', status: 500, times: 0 },
       { path: '/oauth/token', status: 500, probability: 2 },
       { path: '/oauth/token', status: 500, method: 7 },
@@ -296,6 +324,8 @@ describe('runtime config', () => {
       { accessTokenTtlSeconds: '60' },
       { purposeTokenTtlSeconds: Number.MAX_SAFE_INTEGER },
       { maxTokensPerUser: -1 },
+      { reuseGraceSeconds: 0 },
+      { reuseGraceSeconds: '30' },
       { autoApprove: 'yes' },
       { expiryFields: 'never' },
       { clients: [] },

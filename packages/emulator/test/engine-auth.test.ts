@@ -2,8 +2,8 @@ import enigma from 'enigma.js';
 import schema from 'enigma.js/schemas/12.170.2.json';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { defaultConfig } from '../src/config.js';
-import { parseEngineTarget } from '../src/engine.js';
+import { defaultConfig } from '../src/config/config.js';
+import { parseEngineTarget } from '../src/engine/socket.js';
 import {
   ADA,
   SALES_APP,

@@ -2,7 +2,7 @@
 // tenant allows its clients' origins to: then Content-Security-Policy frame-ancestors lists them,
 // as a Qlik Cloud administrator adds frame-ancestors entries ("Managing Content Security Policy").
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config.js';
+import { defaultConfig } from '../src/config/config.js';
 import { createTenant } from '../src/create-tenant.js';
 import {
   fetch,

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, expect } from 'vitest';
 import WebSocket from 'ws';
 import { createTenant } from '../src/create-tenant.js';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/server.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/hosts/server.js';
 
 export type { RunningEmulator };
 

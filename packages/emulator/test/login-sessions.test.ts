@@ -3,7 +3,7 @@
 // minutes, 15 to 1,440) and a maximum duration (default 24 hours, 1 to 168), both independent of
 // the tokens. A sign-out at the tenant ends the sessions and leaves issued tokens alone.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../src/config.js';
+import { ConfigError, resolveConfig } from '../src/config/validate.js';
 import { createTenant } from '../src/create-tenant.js';
 import {
   fetch,

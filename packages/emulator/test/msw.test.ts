@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../src/index.js';
-import { createHandlers } from '../src/msw.js';
+import { createHandlers } from '../src/hosts/msw.js';
 import {
   ADA,
   authorizeUrl,
@@ -67,5 +67,11 @@ describe('@qlik-auth/emulator/msw', () => {
   it('turns a drop fault into a network error', async () => {
     tenant.addFault({ path: '/oauth/token', drop: true });
     await expect(fetch(`${BASE}/oauth/token`, { method: 'POST' })).rejects.toThrow(TypeError);
+  });
+
+  it('turns a dropAfter fault into a network error once the tenant has answered', async () => {
+    tenant.addFault({ path: '/oauth/token', dropAfter: true });
+    await expect(fetch(`${BASE}/oauth/token`, { method: 'POST' })).rejects.toThrow(TypeError);
+    expect(tenant.requests().at(-1)).toMatchObject({ fault: 'dropAfter', status: 400 });
   });
 });

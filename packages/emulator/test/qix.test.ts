@@ -2,9 +2,9 @@ import enigma from 'enigma.js';
 import schema from 'enigma.js/schemas/12.170.2.json';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { defaultConfig } from '../src/config.js';
+import { defaultConfig } from '../src/config/config.js';
 import type { EmulatorOptions } from '../src/index.js';
-import { evaluateExpression } from '../src/qix-expression.js';
+import { evaluateExpression } from '../src/engine/expressions.js';
 import { ADA, SALES_APP, engineUrl, signIn, start, type RunningEmulator } from './helpers.js';
 
 let emulator: RunningEmulator | undefined;

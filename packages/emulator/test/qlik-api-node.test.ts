@@ -10,8 +10,8 @@ import enigma from 'enigma.js';
 import schema from 'enigma.js/schemas/12.170.2.json';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { defaultConfig } from '../src/config.js';
-import { sheetsOf } from '../src/qix.js';
+import { defaultConfig } from '../src/config/config.js';
+import { sheetsOf } from '../src/engine/app-objects.js';
 import { ADA, SALES_APP, engineUrl, signIn, start, type RunningEmulator } from './helpers.js';
 
 let emulator: RunningEmulator;

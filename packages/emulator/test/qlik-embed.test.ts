@@ -5,8 +5,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { RUNTIME_MODULES_PATH, createQlikEmbed, parseRuntimeModules } from '../src/qlik-embed.js';
-import { STAND_IN_NOTE } from '../src/qlik-embed-ui.js';
+import {
+  RUNTIME_MODULES_PATH,
+  createQlikEmbed,
+  parseRuntimeModules,
+} from '../src/qlik-embed/runtime.js';
+import { STAND_IN_NOTE } from '../src/qlik-embed/ui.js';
 
 const ORIGIN = 'http://localhost:8787';
 const qlikApiRoot = dirname(createRequire(import.meta.url).resolve('@qlik/api'));

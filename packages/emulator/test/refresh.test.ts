@@ -143,6 +143,40 @@ describe('refresh_token grant', () => {
     expect((await controlOk<Stats>(base, 'GET', '/stats')).reuseDetections).toBe(0);
   });
 
+  it('with reuseGraceSeconds, answers the token rotated out last with the current one, for that long', async () => {
+    await controlOk(base, 'PATCH', '/config', { reuseGraceSeconds: 30 });
+    const { tokens } = await signIn(base);
+    // The answer to this refresh is lost (the client keeps the first token) ...
+    const lost = await refreshed(tokens.refresh_token!);
+    clock.advance(10);
+    // ... so it retries with the first token, and gets the token the lost answer carried.
+    const retried = await refreshed(tokens.refresh_token!);
+    expect(retried.refresh_token).toBe(lost.refresh_token);
+    expect(retried.access_token).not.toBe(lost.access_token);
+    expect((await getMe(base, retried.access_token)).status).toBe(200);
+    clock.advance(20);
+    // Thirty seconds after the rotation, the first token is a reuse again: the grant is revoked.
+    const entry = await expectOAuthError(
+      await refresh(base, tokens.refresh_token!),
+      401,
+      'invalid_grant',
+    );
+    expect(entry.detail).toMatch(/already used/);
+    await expectOAuthError(await refresh(base, lost.refresh_token!), 401, 'invalid_grant');
+    const stats = await controlOk<Stats>(base, 'GET', '/stats');
+    expect(stats).toMatchObject({ refreshes: 2, reuseDetections: 1 });
+  });
+
+  it('with reuseGraceSeconds, still treats a token two rotations old as a reuse', async () => {
+    await controlOk(base, 'PATCH', '/config', { reuseGraceSeconds: 30 });
+    const { tokens } = await signIn(base);
+    const second = await refreshed(tokens.refresh_token!);
+    const third = await refreshed(second.refresh_token!);
+    await expectOAuthError(await refresh(base, tokens.refresh_token!), 401, 'invalid_grant');
+    await expectOAuthError(await refresh(base, third.refresh_token!), 401, 'invalid_grant');
+    expect((await controlOk<Stats>(base, 'GET', '/stats')).reuseDetections).toBe(1);
+  });
+
   it('with rotateRefreshTokens off, keeps answering with the same refresh token', async () => {
     await controlOk(base, 'PATCH', '/config', { rotateRefreshTokens: false });
     const { tokens } = await signIn(base);

@@ -3,7 +3,8 @@
 // hours, default 720, longer than the access tokens), and the tenant-wide test settings in
 // seconds that override them when set.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, resolveConfig } from '../src/config.js';
+import { defaultConfig } from '../src/config/config.js';
+import { ConfigError, resolveConfig } from '../src/config/validate.js';
 import { createTenant } from '../src/create-tenant.js';
 import {
   REDIRECT_URI,

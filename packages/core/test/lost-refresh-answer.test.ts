@@ -136,6 +136,8 @@ describe('a refresh whose answer is lost on a tenant that rotates with reuse det
       expiresAt: expect.any(Number),
       scopes: renewed.scopes,
       user: renewed.user,
+      // A native client's session, with a refresh token: it renews itself.
+      renewable: true,
     });
     for (const tab of all) expect(tab.getSnapshot()).toEqual(renewed);
     expect(tenant.sentRefreshTokens()).toEqual([refreshToken, refreshToken]);

@@ -52,6 +52,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'React', link: '/guide/react' },
           { text: 'Sessions on Qlik Cloud', link: '/guide/sessions' },
+          { text: 'Troubleshooting', link: '/guide/troubleshooting' },
           { text: 'The emulator', link: '/guide/emulator' },
           { text: 'Testing', link: '/testing' },
           { text: 'Security', link: '/security' },

@@ -56,9 +56,17 @@ export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
         : error === 'invalid_grant'
           ? 'invalid_grant'
           : 'request_rejected';
+  // Qlik Cloud's rate limits answer 429 with `Retry-After` (seconds) and say the same seconds in
+  // the body (qlik.dev, "Rate limiting"). The header is not CORS-safelisted: a page reads it only
+  // where the tenant exposes it, so the body's "wait N seconds" stands in. An HTTP-date reads as
+  // NaN, and is left out with anything else that is not a number of seconds.
+  const retryAfter = Number(
+    response.headers.get('retry-after') ?? /(\d+) seconds?/.exec(description!)?.[1],
+  );
   return new QlikAuthError(code, description ?? failure.message ?? `HTTP ${status}`, {
     retryable: code === 'server_error',
     status,
+    ...(code === 'server_error' && retryAfter >= 0 && { retryAfter }),
     ...(qlikErrors && { qlikErrors }),
     ...(error && { error }),
     cause: thrown,

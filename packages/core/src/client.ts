@@ -93,7 +93,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
     renewable(current) ? Infinity : current.expiresAt - options.endingMs;
 
   const storageFailed = (failure: unknown) => warn((failure as Error).message);
-  const grant = createGrant(discover, client, transport);
+  /** The wait the tenant asked for: no token request before (a 429's `Retry-After`). */
+  const hold = { until: 0 };
+  const grant = createGrant(discover, client, transport, now, hold);
   /** What redeeming an authorization response takes. */
   const deps = { client, grant, vault, now, discover };
 
@@ -128,6 +130,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
             expiresAt: session.expiresAt,
             scopes: session.scopes,
             ...(session.user && { user: session.user }),
+            ...(session.userError && { userError: session.userError }),
             ...(error && { error }),
             ...(pending && { refreshing: true, ...(!online() && { offline: true }) }),
             renewable: renewable(session),
@@ -230,6 +233,7 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   const renew = createRenewal(
     persistence,
     grant,
+    hold,
     renewal && ((from, keep) => renewal(context, from, keep)),
     now,
     dueAt,
@@ -270,7 +274,9 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
           // Still refreshing when the timer will try again; else up to the next getToken().
           pending = renewing();
           failures += 1;
-          retryAt = now() + retryDelay(failures, options.random);
+          // Never sooner than the tenant asked (a 429's `Retry-After`).
+          retryAt =
+            now() + Math.max(retryDelay(failures, options.random), reason.retryAfter! * 1000 || 0);
           publish();
         }
         throw reason;
@@ -338,32 +344,33 @@ export function createQlikAuth(input: QlikAuthOptions): QlikAuth {
   /**
    * Adds who is signed in, from `users/me` (Qlik's access tokens say nothing of it): one request
    * per sign-in, none on a reload or a refresh. The sign-in does not depend on it: a failure, a
-   * refusal (a scope without `user_default`) or 5 s without an answer leave the user out.
+   * refusal (a scope that does not allow it) or 5 s without an answer leave the user out and
+   * say why, as `userError`, stored with the session.
    */
   async function addUser(next: Session): Promise<void> {
     try {
       // A time limit, not an AbortSignal: a test environment's AbortSignal (jsdom's) is not
       // always one its Request accepts.
-      const me: Record<string, unknown> = await timeLimit(
+      const response = await timeLimit(
         // The instance's own authorized fetch, on this token: the session is not current yet.
         // (It follows the tenant's redirect to /api/v1/users/{id}, on its own origin.)
-        authorizedFetch(
-          options.fetch,
-          origin,
-          async () => next.accessToken,
-          '/api/v1/users/me',
-        ).then((response) => (response.ok ? response.json() : {})),
+        authorizedFetch(options.fetch, origin, async () => next.accessToken, '/api/v1/users/me'),
         5000,
+        new QlikAuthError('timeout', 'users/me did not answer'),
       );
-      if (typeof me.id === 'string') {
-        next.user = Object.fromEntries(
-          ['id', 'subject', 'tenantId', 'name'].flatMap((field) =>
-            typeof me[field] === 'string' ? [[field, me[field]]] : [],
-          ),
-        ) as unknown as AuthUser;
-      }
-    } catch {
-      // Display only: the session is complete without it.
+      // A refusal is classified like a token endpoint's: status and Qlik's `errors[]`.
+      if (!response.ok) throw Error('users/me failed', { cause: response });
+      const me = await response.json();
+      if (typeof me?.id !== 'string') throw Error('users/me has no id');
+      next.user = Object.fromEntries(
+        ['id', 'subject', 'tenantId', 'name'].flatMap((field) =>
+          typeof me[field] === 'string' ? [[field, me[field]]] : [],
+        ),
+      ) as unknown as AuthUser;
+    } catch (thrown) {
+      const failed = await classifyError(thrown);
+      // Plain data, as stored (the message is no own enumerable field of an Error).
+      next.userError = { ...failed, message: failed.message };
     }
   }
 

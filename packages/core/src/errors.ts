@@ -7,7 +7,10 @@ export interface QlikAuthErrorCodes {
   readonly INVALID_OPTIONS: 'invalid_options';
   /** The request never got an answer (offline, DNS, CORS, dropped connection, timeout). Retry. */
   readonly NETWORK_ERROR: 'network_error';
-  /** The tenant answered 5xx or 429: it could not serve the request now. Retry. */
+  /**
+   * The tenant answered 5xx or 429: it could not serve the request now. Retry; `retryAfter`
+   * says when, where the tenant said (Qlik Cloud's rate limits answer 429 with the seconds).
+   */
   readonly SERVER_ERROR: 'server_error';
   /** The tenant answered something that is not a valid protocol response (HTML, empty, no token). */
   readonly INVALID_RESPONSE: 'invalid_response';
@@ -102,6 +105,11 @@ export interface QlikAuthErrorDetails {
   retryable?: boolean;
   /** The HTTP status of the tenant's answer, where there was one. */
   status?: number;
+  /**
+   * Seconds the tenant asked to wait before trying again (a 429's or 503's `Retry-After`, or the
+   * seconds its `errors[]` body names when the header cannot be read cross-origin).
+   */
+  retryAfter?: number;
   /** The parsed `errors[]` of the tenant's answer, where it had one. */
   qlikErrors?: QlikErrorEntry[];
   /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
@@ -129,6 +137,8 @@ export class QlikAuthError extends Error {
   declare readonly retryable: boolean;
   /** The HTTP status of the tenant's answer, where there was one. */
   declare readonly status?: number;
+  /** Seconds the tenant asked to wait before trying again (rate limited, or unavailable). */
+  declare readonly retryAfter?: number;
   /** The tenant's parsed `{ errors: [...] }` body, where it sent one. */
   declare readonly qlikErrors?: QlikErrorEntry[];
   /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */

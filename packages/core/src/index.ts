@@ -29,7 +29,12 @@ export type {
 } from './types.js';
 export type { CallbackResult } from './callback.js';
 export { QlikAuthError, QlikAuthErrorCode } from './errors.js';
-export type { QlikAuthErrorCodes, QlikAuthErrorDetails, QlikErrorEntry } from './errors.js';
+export type {
+  QlikAuthErrorCodes,
+  QlikAuthErrorData,
+  QlikAuthErrorDetails,
+  QlikErrorEntry,
+} from './errors.js';
 export type { AuthorizationServerMetadata, QlikAuthOptions, SilentRenewal } from './options.js';
 export type { AuthUser } from './session.js';
 export type { SessionStore } from './storage.js';

@@ -1,6 +1,6 @@
 import { classifyError } from './classify.js';
 import { QlikAuthError } from './errors.js';
-import type { Grant } from './token-endpoint.js';
+import type { Grant, Hold } from './token-endpoint.js';
 import { isSession, sessionFromTokenResponse, type Session } from './session.js';
 import type { SessionPersistence, StoredSession } from './session-store.js';
 import type { TabMessage } from './tabs.js';
@@ -40,6 +40,7 @@ export type SilentRenewal = (from: Session, keep: boolean) => Promise<Session | 
  * way to renew, the session ends with `session_expired`, or with the error of the refused
  * re-authorization.
  * @param grant - a token endpoint request whose failures are classified
+ * @param hold - the wait the tenant asked for (a 429), this tab's; the stored one is every tab's
  * @param silent - the re-authorization without the user, where the app set one up
  * @param dueAt - when a session is due for renewal
  * @param post - tells the other tabs that storage changed
@@ -50,6 +51,7 @@ export type SilentRenewal = (from: Session, keep: boolean) => Promise<Session | 
 export function createRenewal(
   persistence: SessionPersistence,
   grant: Grant,
+  hold: Hold,
   silent: SilentRenewal | undefined,
   now: () => number,
   dueAt: (session: Session) => number,
@@ -68,6 +70,8 @@ export function createRenewal(
     let outcome: Session | QlikAuthError;
     if (refreshToken) {
       try {
+        // Another tab was told to wait (rate limited): this one waits too, sending nothing.
+        hold.until = Math.max(hold.until, latest.holdUntil ?? 0);
         const response = await grant('refresh_token', { refresh_token: refreshToken });
         // The tenant may keep the refresh token (then it sends none) and the scope (section 6).
         // The same grant, renewed: its purpose tokens stay good.
@@ -76,7 +80,15 @@ export function createRenewal(
         outcome = { ...latest, ...renewed, grant: latest.grant };
       } catch (thrown) {
         const error = await classifyError(thrown);
-        if (!isDefinitive(error)) throw error;
+        if (!isDefinitive(error)) {
+          // The wait, told to every tab (storage), so that none of them sends a request before.
+          if (hold.until > (latest.holdUntil ?? 0)) {
+            await persistence
+              .save({ ...latest, holdUntil: hold.until }, latest.grant)
+              .catch(storageFailed);
+          }
+          throw error;
+        }
         outcome = new QlikAuthError('session_expired', error.message, { ...error, cause: error });
       }
     } else if (silent && !latest.unrenewable) {

@@ -1,4 +1,4 @@
-import { QlikAuthError } from './errors.js';
+import { QlikAuthError, type QlikAuthErrorData } from './errors.js';
 import { TENANT_TIME, type TokenResponse } from './token-endpoint.js';
 
 /**
@@ -39,6 +39,13 @@ export interface Session {
    * `login_required`, or the frame was refused): it is not tried again, in any tab.
    */
   unrenewable?: true;
+  /**
+   * Until when the tenant asked for no token request (a 429's `Retry-After`, epoch milliseconds):
+   * stored, so that every tab waits, not only the one that was told.
+   */
+  holdUntil?: number;
+  /** Why `user` is missing: the tenant's `users/me` failed at sign-in. */
+  userError?: QlikAuthErrorData;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { QlikAuthError } from './errors.js';
+import type { QlikAuthError, QlikAuthErrorData } from './errors.js';
 import type { AuthUser } from './session.js';
 
 /** Where the session stands. */
@@ -22,6 +22,12 @@ export interface AuthState {
   readonly scopes?: readonly string[];
   /** Who is signed in, from the tenant's `/api/v1/users/me` at sign-in (never from the token). */
   readonly user?: AuthUser;
+  /**
+   * Why `user` is missing: the tenant's `users/me` failed at sign-in (`request_rejected` with
+   * `status` 403 where the client's scopes do not allow it, `network_error`, `timeout`, ...).
+   * The session works without it.
+   */
+  readonly userError?: QlikAuthErrorData;
   /** Present (true) while the tokens are being renewed, including retries after failures. */
   readonly refreshing?: boolean;
   /** Present (true) while a refresh waits for the browser to be back online. */

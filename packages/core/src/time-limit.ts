@@ -1,3 +1,6 @@
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * `promise`, or a rejection with `reason` once `ms` have passed, whichever comes first; the timer
  * goes with it. For what must never wait forever (storage, a request nothing else bounds).

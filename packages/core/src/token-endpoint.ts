@@ -6,6 +6,7 @@ import {
 } from 'oauth4webapi';
 import { classifyError } from './classify.js';
 import { QlikAuthError } from './errors.js';
+import { sleep } from './time-limit.js';
 import type { Transport } from './transport.js';
 
 /** Where a token response carries the tenant's clock at receipt, read from `Date` (epoch ms). */
@@ -32,6 +33,17 @@ export type Grant = (
   grantType: string,
   parameters: Record<string, string>,
 ) => Promise<TokenResponse>;
+
+/**
+ * Until when (epoch milliseconds) the tenant asked an instance to send no token request: a 429's
+ * `Retry-After`. Shared by every grant of the instance, and through storage by every tab.
+ */
+export interface Hold {
+  until: number;
+}
+
+/** The longest a sign-in's code exchange waits for a rate limit to pass, rather than fail. */
+const CODE_WAIT_MS = 30_000;
 
 /** Whether a field of the body is absent, or present with the given `typeof`. */
 const optional = (value: unknown, type: string) => value === undefined || typeof value === type;
@@ -92,14 +104,30 @@ export async function checkTokenResponse(response: Response): Promise<TokenRespo
  * 6749 section 4.1.3), refresh (section 6) and token exchange (RFC 8693 section 2.1). As a
  * public client, the `client_id` goes in the body. The request is oauth4webapi's; the response is
  * checked by {@link checkTokenResponse} and any failure classified as a {@link QlikAuthError}.
+ *
+ * A rate limit is waited out: after a 429 with `Retry-After` (Qlik Cloud allows 100 token
+ * requests a minute per user: qlik.dev, "Rate limiting"), no request goes out before the time it
+ * names; a call meanwhile fails at once, retryable, with the seconds left. Only an authorization
+ * code, which is single-use and short-lived, is worth waiting for (up to 30 s, once, after its own
+ * 429): losing it would send the user back to the login page.
  * @see [RFC 6749 section 5](https://www.rfc-editor.org/rfc/rfc6749.html#section-5)
+ * @see [RFC 6585 section 4](https://www.rfc-editor.org/rfc/rfc6585.html#section-4) (429)
  */
 export function createGrant(
   discover: () => Promise<AuthorizationServer>,
   client: Client,
   transport: Transport,
+  now: () => number,
+  hold: Hold,
 ): Grant {
-  return async (grantType, parameters) => {
+  return async function grant(grantType, parameters, waited?: boolean): Promise<TokenResponse> {
+    const wait = Math.ceil((hold.until - now()) / 1000);
+    if (wait > 0 && !waited) {
+      throw new QlikAuthError('server_error', 'rate limited', {
+        retryable: true,
+        retryAfter: wait,
+      });
+    }
     try {
       const response = await genericTokenEndpointRequest(
         await discover(),
@@ -115,7 +143,12 @@ export function createGrant(
       body[TENANT_TIME] = date;
       return body;
     } catch (thrown) {
-      throw await classifyError(thrown);
+      const error = await classifyError(thrown);
+      const ms = error.retryAfter! * 1000;
+      if (ms >= 0) hold.until = now() + ms;
+      if (waited || grantType !== 'authorization_code' || !(ms <= CODE_WAIT_MS)) throw error;
+      await sleep(ms);
+      return grant(grantType, parameters, true);
     }
   };
 }

@@ -65,25 +65,46 @@ describe('handleRedirectCallback', () => {
       // Who it is comes from users/me alone: the access token is not decoded for it.
       expect(auth.getSnapshot().status).toBe('signedIn');
       expect(auth.getSnapshot()).not.toHaveProperty('user');
+      expect(auth.getSnapshot().userError).toMatchObject({
+        code: 'timeout',
+        message: 'users/me did not answer',
+      });
     } finally {
       vi.useRealTimers();
     }
   });
 
   it.each([
-    ['a 500', { status: 500, body: 'down' }],
-    ['a 403 (no user_default scope)', { status: 403, body: { errors: [{ code: 'HTTP-403' }] } }],
-    ['an HTML page', { status: 200, body: '<html>portal</html>' }],
-    ['a dropped connection', 'drop'],
-  ] as [string, Fault][])(
-    'signs in without a user when users/me answers %s',
-    async (_label, fault) => {
-      const { auth, tenant, signIn } = setup();
+    ['a 500', { status: 500, body: 'down' }, { code: 'server_error', status: 500 }],
+    [
+      'a 403 (a scope that does not allow it)',
+      { status: 403, body: { errors: [{ code: 'HTTP-403', title: 'Forbidden' }] } },
+      {
+        code: 'request_rejected',
+        status: 403,
+        message: 'Forbidden',
+        qlikErrors: [{ code: 'HTTP-403', title: 'Forbidden' }],
+      },
+    ],
+    ['an HTML page', { status: 200, body: '<html>portal</html>' }, { code: 'invalid_response' }],
+    ['a body without an id', { status: 200, body: { name: 'x' } }, { code: 'invalid_response' }],
+    ['a dropped connection', 'drop', { code: 'network_error', retryable: true }],
+  ] as [string, Fault, Record<string, unknown>][])(
+    'signs in without a user, saying why, when users/me answers %s',
+    async (_label, fault, why) => {
+      const { auth, tenant, signIn, create } = setup();
       tenant.failNext('/api/v1/users/me', fault);
       await signIn(auth);
-      expect(auth.getSnapshot().status).toBe('signedIn');
-      expect(auth.getSnapshot()).not.toHaveProperty('user');
-      expect(auth.getSnapshot().error).toBeUndefined();
+      const snapshot = auth.getSnapshot();
+      expect(snapshot.status).toBe('signedIn');
+      expect(snapshot).not.toHaveProperty('user');
+      // Not the session's error: the session works; only who it is could not be learned.
+      expect(snapshot.error).toBeUndefined();
+      expect(snapshot.userError).toMatchObject(why);
+      expect(typeof snapshot.userError!.message).toBe('string');
+      // Stored with the session: a reload says the same, and asks users/me nothing.
+      expect((await settled(create())).userError).toEqual(snapshot.userError);
+      expect(tenant.to('/api/v1/users/me')).toHaveLength(1);
     },
   );
 

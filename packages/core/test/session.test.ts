@@ -180,6 +180,8 @@ describe('session persistence', () => {
       scopes: ['user_default', 'offline_access'],
       // Its answer brought no refresh token: only the user can renew it.
       renewable: false,
+      // The tenant does not know the edge's opaque token: who it is could not be learned.
+      userError: expect.objectContaining({ code: 'request_rejected', status: 401 }),
     });
   });
 

@@ -13,7 +13,13 @@ const metadata: AuthorizationServer = {
 /** Makes a refresh through the real grant path, with `answer` as the token endpoint's response. */
 function refreshAnsweredWith(answer: Response): Promise<TokenResponse> {
   const transport = { [customFetch]: () => Promise.resolve(answer) } as unknown as Transport;
-  const grant = createGrant(() => Promise.resolve(metadata), { client_id: 'client' }, transport);
+  const grant = createGrant(
+    () => Promise.resolve(metadata),
+    { client_id: 'client' },
+    transport,
+    Date.now,
+    { until: 0 },
+  );
   return grant('refresh_token', { refresh_token: 'the-refresh-token' });
 }
 

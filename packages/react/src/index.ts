@@ -8,7 +8,7 @@
  *
  * function App() {
  *   const { user, signOut } = useQlikAuth();
- *   return <button onClick={() => signOut()}>Sign out {user?.subject}</button>;
+ *   return <button onClick={() => signOut()}>Sign out {user?.name}</button>;
  * }
  *
  * createRoot(el).render(

@@ -37,7 +37,8 @@ export const signInWith =
     options?.popup ? signInWithPopup(auth, options) : auth.signIn(options);
 
 /**
- * The session as the core reports it (`status`, `error`, `expiresAt`, `scopes`, `user`), read
+ * The session as the core reports it (`status`, `error`, `expiresAt`, `scopes`, `user` or
+ * `userError`, ...), read
  * with `useSyncExternalStore` from the core's store: no copy of it is kept in React. Renders
  * again only when the snapshot changes. On the server and during hydration it is `loading`.
  *

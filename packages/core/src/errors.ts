@@ -166,4 +166,9 @@ export class QlikAuthError extends Error {
 }
 
 /** An error as plain data, for storage. Holds no token (nor the cause). */
-export type QlikAuthErrorData = QlikAuthErrorDetails & { code: QlikAuthErrorCode; message: string };
+export type QlikAuthErrorData = QlikAuthErrorDetails & {
+  /** What went wrong, as a stable {@link QlikAuthErrorCode} value. */
+  code: QlikAuthErrorCode;
+  /** For people; branch on `code`. */
+  message: string;
+};

@@ -61,7 +61,7 @@ export function createApiRoutes(shared: Shared): Hono<Env> {
     };
   }
 
-  /** Refuses with 403 a token whose scopes do not allow reading apps (config/scopes.ts). */
+  /** Refuses with 403 a token whose scopes do not allow what `rule` names (config/scopes.ts). */
   function requireScope(record: { scope: string }, rule: ScopeRule, what: string): void {
     if (!scopeAllows(record.scope, rule)) {
       throw insufficientScope(

@@ -120,7 +120,7 @@ test.describe('emulator login page in Chromium', () => {
     await page.waitForURL((url) => url.origin === APP_ORIGIN);
     const callback = new URL(page.url());
     expect(callback.searchParams.get('error')).toBe('access_denied');
-    expect(callback.searchParams.get('error_code')).toBe('OAUTH-7');
+    expect(callback.searchParams.get('error_code')).toBe('EMULATOR-ACCESS_DENIED');
     expect(callback.searchParams.get('state')).toBe('state-2');
     expect(callback.searchParams.get('code')).toBeNull();
   });

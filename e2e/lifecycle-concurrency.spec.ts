@@ -95,7 +95,9 @@ test.describe('token lifecycle: one refresh for many concurrent callers in many 
     expect(tokens.size, 'every call in every tab gets the same token').toBe(1);
     const [fresh] = [...tokens] as [string];
     expect(fresh).not.toBe(old.token);
-    expect(jwtClaims(fresh).purpose).toBeUndefined();
+    // Qlik's access token shape (qlik.dev changelog 67): purpose "accessToken", no identity.
+    expect(jwtClaims(fresh)).toMatchObject({ purpose: 'accessToken', iss: 'qlik.api' });
+    expect(jwtClaims(fresh)).not.toHaveProperty('sub');
     expect(await acceptedByTenant(request, fresh)).toBe(200);
 
     // Exactly one token request, a refresh_token grant, and no reuse of a rotated-out token.

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { EMULATOR, emulatorControl } from './support/emulator.js';
+import { HARNESS } from './support/harness.js';
 import { captureTokens, dumpBrowserStorage } from './support/tokens.js';
 
 const MASHUP = 'http://localhost:5174/';
@@ -55,6 +56,36 @@ test.describe('mashup on @qlik-auth/core against the emulator', () => {
     // (purpose tokens live in memory only, by design).
     expect(tokenRequests.every((entry) => entry.purpose === 'webresource')).toBe(true);
     expect(tokenRequests.filter((entry) => entry.grantType === 'refresh_token')).toEqual([]);
+  });
+
+  test('the snapshot user comes from users/me (a redirect to the user) after sign-in and after a reload', async ({
+    page,
+    request,
+  }) => {
+    const control = emulatorControl(request);
+    // The harness: the core alone, its snapshot on window.harness.
+    await page.goto(HARNESS);
+    await page.waitForFunction(() => window.harness?.auth.getSnapshot().status === 'signedOut');
+    await page.evaluate(() => void window.harness.auth.signIn());
+    await page.waitForURL((url) => url.origin === EMULATOR);
+    await page.getByLabel(/Ada Lovelace/).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedIn');
+    const user = () => page.evaluate(() => window.harness.auth.getSnapshot().user);
+    // Qlik-shaped tokens carry no identity: the core asked users/me, which the tenant answered
+    // with a redirect to the user's record, and the browser followed it across origins (CORS,
+    // a second preflight for the Authorization header).
+    expect(await user()).toMatchObject({ id: 'user-ada', name: 'Ada Lovelace' });
+    const log = await control.requests();
+    expect(log.some((e) => e.path === '/api/v1/users/me' && e.status === 302)).toBe(true);
+    expect(
+      log.some(
+        (e) => e.method === 'GET' && e.path === '/api/v1/users/user-ada' && e.status === 200,
+      ),
+    ).toBe(true);
+    await page.reload();
+    await page.waitForFunction(() => window.harness?.auth.getSnapshot().status === 'signedIn');
+    expect(await user()).toMatchObject({ id: 'user-ada', name: 'Ada Lovelace' });
   });
 
   test('sign-out revokes: the old refresh token is refused afterwards', async ({

@@ -14,6 +14,8 @@ interface HarnessSnapshot {
   offline?: boolean;
   renewable?: boolean;
   ending?: boolean;
+  /** Who is signed in, from the tenant's `/api/v1/users/me` (never from the token). */
+  user?: { id: string; subject?: string; tenantId?: string; name?: string };
   /** A QlikAuthError: `error` is the RFC 6749 error name the tenant sent, if any. */
   error?: { code: string; retryable: boolean; status?: number; error?: string; message: string };
 }

@@ -262,7 +262,7 @@ describe('handleRedirectCallback', () => {
       retryable: false,
       error: 'access_denied',
       errorDescription: 'the user denied access',
-      errorCode: 'OAUTH-7',
+      errorCode: 'EMULATOR-ACCESS_DENIED',
       errorDetail: 'the user denied access',
       message: 'the user denied access',
     });

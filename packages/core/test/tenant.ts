@@ -224,7 +224,6 @@ export function createRecordedTenant(options: TenantOptions) {
       method: request.method,
       headers,
       ...(body !== undefined && { body }),
-      redirect: 'manual',
     });
     if (url.pathname !== '/oauth/token' || !response.ok) return response;
     const json = (await response.json()) as { access_token: string };

@@ -27,7 +27,8 @@ import { createWellKnownRoutes } from './oauth/well-known.js';
 export interface EmulatedTenant extends TenantControls {
   /**
    * Answers one request as the tenant would. Takes what `fetch` takes, so it can be handed to a
-   * client as its `fetch`. Use a loopback URL such as `http://localhost/...`: the origin of the
+   * client as its `fetch`; like `fetch`, it follows the tenant's API redirect (`/api/v1/users/me`
+   * to `/api/v1/users/{id}`) unless the request's `redirect` is `manual` or `error`. Use a loopback URL such as `http://localhost/...`: the origin of the
    * request is the issuer the tenant reports, and any other host is refused with 421. Rejects with a `TypeError` (like `fetch` on a
    * network error) only when a `drop` or `dropAfter` fault hits the request.
    */
@@ -44,7 +45,10 @@ function isOrigin(value: string): boolean {
 }
 
 /** What the Node server needs from a tenant beyond its public face (the engine socket). */
-const internals = new WeakMap<EmulatedTenant, { tenant: Tenant; control: Control }>();
+const internals = new WeakMap<
+  EmulatedTenant,
+  { tenant: Tenant; control: Control; answer: (request: Request) => Promise<Response> }
+>();
 
 function internalsOf(handle: EmulatedTenant) {
   const state = internals.get(handle);
@@ -60,6 +64,34 @@ export function stateOf(handle: EmulatedTenant): Tenant {
 /** The request log and faults behind a handle; for the Node server's engine socket. */
 export function controlOf(handle: EmulatedTenant): Control {
   return internalsOf(handle).control;
+}
+
+/**
+ * The tenant's answer to one request exactly as it gives it, redirects included; for the Node
+ * server, which hands redirects to the HTTP client to follow.
+ */
+export function answerOf(handle: EmulatedTenant): (request: Request) => Promise<Response> {
+  return internalsOf(handle).answer;
+}
+
+/** Redirect statuses (Fetch standard, "redirect status"). */
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Where `fetch` would go next after `response`: a redirect of the tenant's own APIs (the only one
+ * is `/api/v1/users/me` to `/api/v1/users/{id}`) to the same origin, for a GET or HEAD whose
+ * `redirect` mode is `follow`. Redirects elsewhere (an authorization response to an app's
+ * redirect URI, a login page) are the caller's to see.
+ */
+function apiRedirectTarget(request: Request, response: Response): URL | undefined {
+  if (request.redirect !== 'follow' || !REDIRECT.has(response.status)) return undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  const location = response.headers.get('location');
+  if (!location) return undefined;
+  const target = new URL(location, request.url);
+  const from = new URL(request.url);
+  if (target.origin !== from.origin || !target.pathname.startsWith('/api/')) return undefined;
+  return target;
 }
 
 /**
@@ -138,13 +170,24 @@ export function createTenant(
 <h1>Qlik Cloud emulator</h1><p>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>`),
   );
 
+  const answer = async (request: Request) => app.fetch(request);
   const handle: EmulatedTenant = {
     ...controls,
     async fetch(input, init) {
-      const request = input instanceof Request && !init ? input : new Request(input, init);
-      return app.fetch(request);
+      let request = input instanceof Request && !init ? input : new Request(input, init);
+      let response = await answer(request);
+      // Followed as fetch follows a same-origin redirect (its headers, Authorization included,
+      // go along), so a client handed this function as its fetch reads /users/me as it would
+      // over HTTP. At most 20 hops, as fetch.
+      for (let hops = 0; hops < 20; hops += 1) {
+        const target = apiRedirectTarget(request, response);
+        if (!target) break;
+        request = new Request(target, { method: request.method, headers: request.headers });
+        response = await answer(request);
+      }
+      return response;
     },
   };
-  internals.set(handle, { tenant, control: shared.control });
+  internals.set(handle, { tenant, control: shared.control, answer });
   return handle;
 }

@@ -45,7 +45,7 @@ function expectErrorRedirect(res: Response, error: string, state: string | undef
   const query = target.searchParams;
   expect(query.get('error')).toBe(error);
   expect(query.get('error_description')).toBeTruthy();
-  expect(query.get('error_code')).toMatch(/^OAUTH-\d+$/);
+  expect(query.get('error_code')).toMatch(/^EMULATOR-[A-Z_]+$/);
   expect(query.get('error_detail')).toBeTruthy();
   expect(query.get('code')).toBeNull();
   if (state === undefined) expect(query.has('state')).toBe(false);
@@ -60,22 +60,25 @@ async function whoAmI(accessToken: string): Promise<string> {
 }
 
 describe('GET /oauth/authorize: requests it cannot redirect back from', () => {
-  it('answers an unknown client_id with 400 and the errors body, never a redirect', async () => {
+  it('answers an unknown client_id with 400 and Qlik\'s OAUTH-14 "Invalid client_id" body with a traceId, never a redirect', async () => {
     const res = await getAuthorize(base, params({ client_id: 'no-such-client' }));
     expect(res.headers.get('location')).toBeNull();
-    await expectError(res, 400, 'OAUTH-1');
+    const body = (await res.clone().json()) as { traceId?: string };
+    expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const entry = await expectError(res, 400, 'OAUTH-14');
+    expect(entry.title).toBe('Invalid client_id');
   });
 
   it('answers a missing client_id with 400 and the errors body', async () => {
     const res = await getAuthorize(base, params({ client_id: undefined }));
     expect(res.headers.get('location')).toBeNull();
-    await expectError(res, 400);
+    await expectError(res, 400, 'OAUTH-14');
   });
 
   it('answers an unregistered redirect_uri with 400, never redirecting there', async () => {
     const res = await getAuthorize(base, params({ redirect_uri: 'https://attacker.example/cb' }));
     expect(res.headers.get('location')).toBeNull();
-    const entry = await expectError(res, 400, 'OAUTH-1');
+    const entry = await expectError(res, 400, 'EMULATOR-INVALID_REQUEST');
     expect(entry.detail).toMatch(/redirect_uri/);
   });
 
@@ -101,7 +104,7 @@ describe('GET /oauth/authorize: errors redirect per RFC 6749 4.1.2.1', () => {
   it('redirects unsupported_response_type for a response_type other than code', async () => {
     const res = await getAuthorize(base, params({ response_type: 'token', state: 's1' }));
     const query = expectErrorRedirect(res, 'unsupported_response_type', 's1');
-    expect(query.get('error_code')).toBe('OAUTH-8');
+    expect(query.get('error_code')).toBe('EMULATOR-UNSUPPORTED_RESPONSE_TYPE');
   });
 
   it('redirects unsupported_response_type when response_type is missing', async () => {
@@ -112,7 +115,7 @@ describe('GET /oauth/authorize: errors redirect per RFC 6749 4.1.2.1', () => {
   it('redirects invalid_request for the plain code_challenge_method (S256 only)', async () => {
     const res = await getAuthorize(base, params({ code_challenge_method: 'plain', state: 's3' }));
     const query = expectErrorRedirect(res, 'invalid_request', 's3');
-    expect(query.get('error_code')).toBe('OAUTH-1');
+    expect(query.get('error_code')).toBe('EMULATOR-INVALID_REQUEST');
     expect(query.get('error_detail')).toMatch(/S256/);
   });
 
@@ -134,7 +137,7 @@ describe('GET /oauth/authorize: errors redirect per RFC 6749 4.1.2.1', () => {
       params({ scope: 'user_default apps:everything', state: 's7' }),
     );
     const query = expectErrorRedirect(res, 'invalid_scope', 's7');
-    expect(query.get('error_code')).toBe('OAUTH-6');
+    expect(query.get('error_code')).toBe('EMULATOR-INVALID_SCOPE');
     expect(query.get('error_detail')).toMatch(/apps:everything/);
   });
 
@@ -151,7 +154,7 @@ describe('GET /oauth/authorize: errors redirect per RFC 6749 4.1.2.1', () => {
     );
   });
 
-  it('redirects invalid_request for a prompt other than none, login or consent', async () => {
+  it('redirects invalid_request for a prompt other than none or login', async () => {
     const res = await getAuthorize(base, params({ prompt: 'select_account', state: 's10' }));
     expectErrorRedirect(res, 'invalid_request', 's10');
   });
@@ -236,7 +239,7 @@ describe('the login page', () => {
     const html = await (await getAuthorize(base, request)).text();
     const res = await postLogin(base, { transaction: transactionOf(html), action: 'deny' });
     const query = expectErrorRedirect(res, 'access_denied', 'deny-me');
-    expect(query.get('error_code')).toBe('OAUTH-7');
+    expect(query.get('error_code')).toBe('EMULATOR-ACCESS_DENIED');
     expect(sessionCookieOf(res)).toBeUndefined();
   });
 
@@ -301,9 +304,9 @@ describe('the login page', () => {
     await expectError(
       await postLogin(base, { transaction: 'forged', user: ADA.id }),
       400,
-      'OAUTH-1',
+      'EMULATOR-INVALID_REQUEST',
     );
-    await expectError(await postLogin(base, { user: ADA.id }), 400, 'OAUTH-1');
+    await expectError(await postLogin(base, { user: ADA.id }), 400, 'EMULATOR-INVALID_REQUEST');
   });
 
   it('uses each transaction once', async () => {
@@ -351,7 +354,7 @@ describe('sessions, prompt, login_hint and max_age', () => {
   it('prompt=none without a session redirects login_required', async () => {
     const res = await getAuthorize(base, params({ prompt: 'none', state: 'silent' }));
     const query = expectErrorRedirect(res, 'login_required', 'silent');
-    expect(query.get('error_code')).toBe('OAUTH-9');
+    expect(query.get('error_code')).toBe('EMULATOR-LOGIN_REQUIRED');
   });
 
   it('prompt=none with the session cookie issues a code without a page', async () => {
@@ -398,7 +401,7 @@ describe('sessions, prompt, login_hint and max_age', () => {
     const target = redirectTarget(res);
     expect(target.origin).toBe('http://localhost:4173');
     expect(target.searchParams.get('error')).toBe('consent_required');
-    expect(target.searchParams.get('error_code')).toBe('OAUTH-10');
+    expect(target.searchParams.get('error_code')).toBe('EMULATOR-CONSENT_REQUIRED');
     expect(target.searchParams.get('state')).toBe('c');
   });
 
@@ -419,14 +422,28 @@ describe('sessions, prompt, login_hint and max_age', () => {
     expect(renewed).not.toBe(first.cookie);
   });
 
-  it('prompt=consent asks the signed-in user to consent again, without a user picker', async () => {
+  it('refuses prompt=consent with an invalid_request redirect: Qlik takes none or login only', async () => {
+    const { cookie } = await getCode(base, { user: ALAN.id });
+    const res = await getAuthorize(base, params({ prompt: 'consent', state: 'pc' }), cookie);
+    expectErrorRedirect(res, 'invalid_request', 'pc');
+  });
+
+  it('asks a signed-in user to consent to a client they never consented to, without a user picker', async () => {
+    await emulator.close();
+    emulator = await start({
+      now: clock.now,
+      config: {
+        clients: [
+          { clientId: CLIENT_ID, appType: 'native', redirectUris: [REDIRECT_URI] },
+          { clientId: 'second-spa', redirectUris: ['http://localhost:4173/'] },
+        ],
+      },
+    });
+    base = emulator.url;
     const first = await getCode(base, { user: ALAN.id });
     const { verifier, challenge } = pkce();
-    const res = await getAuthorize(
-      base,
-      authorizeParams(challenge, { prompt: 'consent' }),
-      first.cookie,
-    );
+    const second = { client_id: 'second-spa', redirect_uri: 'http://localhost:4173/' };
+    const res = await getAuthorize(base, authorizeParams(challenge, second), first.cookie);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Signed in as');
@@ -438,7 +455,11 @@ describe('sessions, prompt, login_hint and max_age', () => {
     );
     const code = redirectTarget(consent).searchParams.get('code')!;
     const tokens = await json<TokenBody>(
-      await redeem(base, { code, verifier, redirectUri: REDIRECT_URI }),
+      await redeem(
+        base,
+        { code, verifier, redirectUri: 'http://localhost:4173/' },
+        { client_id: 'second-spa' },
+      ),
     );
     expect(await whoAmI(tokens.access_token)).toBe(ALAN.id);
   });

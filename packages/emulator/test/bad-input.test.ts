@@ -153,7 +153,7 @@ describe('token request fields', () => {
         400,
         'unsupported_grant_type',
       );
-      expect(entry.code).toBe('OAUTH-5');
+      expect(entry.code).toBe('EMULATOR-UNSUPPORTED_GRANT_TYPE');
     }
   });
 

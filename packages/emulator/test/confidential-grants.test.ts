@@ -67,8 +67,9 @@ describe('client_credentials grant', () => {
     expect(body.expires_at).toBe(new Date(clock.now() + 21600 * 1000).toISOString());
     expect(body.refresh_token).toBeUndefined();
     const claims = decodeJwt(body.access_token);
-    expect(claims.sub).toBe(BACKEND.clientId);
-    expect(claims.sub_type).toBe('client');
+    expect(claims.sub).toBeUndefined();
+    expect(claims.client_id).toBeUndefined();
+    expect(claims.subType).toBe('client');
   });
 
   it('echoes the requested scope', async () => {
@@ -122,7 +123,9 @@ describe('client_credentials grant', () => {
       subject: `qlikbot\\${BACKEND.clientId}`,
       name: BACKEND.clientId,
       status: 'active',
-      roles: [],
+      assignedRoles: [],
+      assignedGroups: [],
+      links: { self: { href: `${base}/api/v1/users/bot-${BACKEND.clientId}` } },
     });
   });
 
@@ -314,7 +317,11 @@ describe('user impersonation grant', () => {
 
   it('refuses a disabled user with 403', async () => {
     await controlOk(base, 'POST', `/users/${ALAN.id}/disable`);
-    const entry = await expectError(await postToken(base, request()), 403, 'OAUTH-13');
+    const entry = await expectError(
+      await postToken(base, request()),
+      403,
+      'EMULATOR-USER_DISABLED',
+    );
     expect(entry.meta?.error).toBe('access_denied');
   });
 
@@ -322,7 +329,7 @@ describe('user impersonation grant', () => {
     await controlOk(base, 'PATCH', '/config', { maxTokensPerUser: 2 });
     await ok(await postToken(base, request()));
     await ok(await postToken(base, request()));
-    await expectError(await postToken(base, request()), 403, 'OAUTH-14');
+    await expectError(await postToken(base, request()), 403, 'EMULATOR-TOO_MANY_TOKENS');
   });
 
   it('refuses a missing client_secret with 400', async () => {
@@ -360,10 +367,7 @@ describe('token exchange by a confidential client', () => {
   it('needs no client_secret: the OpenAPI token-exchange request has none', async () => {
     const body = await ok(await postToken(base, exchange(await backendUserToken())));
     expect(body.issued_token_type).toBe(ACCESS_TOKEN_TYPE);
-    expect(decodeJwt(body.access_token)).toMatchObject({
-      purpose: 'websocket',
-      client_id: BACKEND.clientId,
-    });
+    expect(decodeJwt(body.access_token)).toMatchObject({ purpose: 'websocket', subType: 'user' });
   });
 
   it('accepts the right secret, in the body or as HTTP Basic', async () => {

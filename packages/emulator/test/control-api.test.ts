@@ -76,7 +76,9 @@ describe('the request log', () => {
       'POST /oauth/authorize/login 302',
       'POST /oauth/token 200',
       'POST /oauth/token 200',
-      'GET /api/v1/users/me 200',
+      // users/me redirects to the user's record, which the client's fetch follows.
+      'GET /api/v1/users/me 302',
+      'GET /api/v1/users/user-ada 200',
     ]);
     expect(entries[2]).toMatchObject({ grantType: 'authorization_code', clientId: CLIENT_ID });
     expect(entries[3]).toMatchObject({ grantType: 'refresh_token' });
@@ -93,7 +95,7 @@ describe('the request log', () => {
       path: '/oauth/token',
       grantType: 'refresh_token',
       status: 401,
-      error: 'OAUTH-3',
+      error: 'EMULATOR-INVALID_GRANT',
     });
   });
 

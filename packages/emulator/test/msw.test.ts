@@ -60,6 +60,7 @@ describe('@qlik-auth/emulator/msw', () => {
       '/oauth/authorize',
       '/oauth/token',
       '/api/v1/users/me',
+      '/api/v1/users/user-ada',
       '/api/v1/users/me',
     ]);
   });

@@ -242,7 +242,7 @@ describe('refresh_token grant', () => {
   it('refuses to refresh for a disabled user with 403, and works again once enabled', async () => {
     const { tokens } = await signIn(base, { user: ADA.id });
     await controlOk(base, 'POST', `/users/${ADA.id}/disable`);
-    await expectError(await refresh(base, tokens.refresh_token!), 403, 'OAUTH-13');
+    await expectError(await refresh(base, tokens.refresh_token!), 403, 'EMULATOR-USER_DISABLED');
     await expectError(await getMe(base, tokens.access_token), 401);
     await controlOk(base, 'POST', `/users/${ADA.id}/enable`);
     expect((await refresh(base, tokens.refresh_token!)).status).toBe(200);

@@ -93,7 +93,7 @@ describe('authorization_code grant: codes', () => {
     const code = await getCode(base);
     const res = await redeem(base, { ...code, verifier: pkce().verifier });
     const entry = await expectOAuthError(res, 401, 'invalid_grant');
-    expect(entry.code).toBe('OAUTH-3');
+    expect(entry.code).toBe('EMULATOR-INVALID_GRANT');
     expect(entry.detail).toMatch(/code_verifier/);
   });
 
@@ -182,7 +182,7 @@ describe('authorization_code grant: parameters and clients', () => {
       401,
       'invalid_client',
     );
-    expect(entry.code).toBe('OAUTH-2');
+    expect(entry.code).toBe('EMULATOR-INVALID_CLIENT');
   });
 
   it('refuses a client_secret from a public client with 401 invalid_client', async () => {
@@ -215,7 +215,7 @@ describe('authorization_code grant: 403 policies', () => {
   it('refuses tokens for a disabled user with 403', async () => {
     const code = await getCode(base, { user: ADA.id });
     await controlOk(base, 'POST', `/users/${ADA.id}/disable`);
-    const entry = await expectError(await redeem(base, code), 403, 'OAUTH-13');
+    const entry = await expectError(await redeem(base, code), 403, 'EMULATOR-USER_DISABLED');
     expect(entry.meta?.error).toBe('access_denied');
   });
 
@@ -223,7 +223,7 @@ describe('authorization_code grant: 403 policies', () => {
     await controlOk(base, 'PATCH', '/config', { maxTokensPerUser: 1 });
     const first = await signIn(base);
     const code = await getCode(base, { cookie: first.cookie! });
-    const entry = await expectError(await redeem(base, code), 403, 'OAUTH-14');
+    const entry = await expectError(await redeem(base, code), 403, 'EMULATOR-TOO_MANY_TOKENS');
     expect(entry.meta?.error).toBe('access_denied');
 
     expect((await postRevoke(base, { token: first.tokens.refresh_token })).status).toBe(200);

@@ -52,8 +52,10 @@ describe('token exchange for purpose tokens', () => {
       expect(body.expires_at).toBe(new Date(clock.now() + 300 * 1000).toISOString());
       expect(body.access_token).not.toBe(accessToken);
       const claims = decodeJwt(body.access_token);
+      // Qlik-shaped: the purpose and no identity (https://qlik.dev/changelog/67-oauth-token-contents).
       expect(claims.purpose).toBe(purpose);
-      expect(claims.sub).toBe(ADA.subject);
+      expect(claims.sub).toBeUndefined();
+      expect(claims.subType).toBe('user');
     });
   }
 
@@ -171,7 +173,7 @@ describe('token exchange refusals', () => {
     const entry = await expectError(
       await exchange(base, accessToken, 'websocket'),
       403,
-      'OAUTH-13',
+      'EMULATOR-USER_DISABLED',
     );
     expect(entry.meta?.error).toBe('access_denied');
     // The token itself is refused everywhere else while the user is disabled.

@@ -57,8 +57,11 @@ describe('createTestTenant().signIn', () => {
       'GET /.well-known/oauth-authorization-server',
       'GET /oauth/authorize',
       'POST /oauth/token',
-      'GET /api/v1/users/me', // the client's own, at sign-in, for the user's name
+      // the client's own, at sign-in, for the user's name: a redirect to the user's record
+      'GET /api/v1/users/me',
+      'GET /api/v1/users/ada',
       'GET /api/v1/users/me', // the test's
+      'GET /api/v1/users/ada',
     ]);
   });
 

@@ -13,11 +13,8 @@ const initials = (name: string) =>
     .slice(0, 2)
     .toUpperCase();
 
-/** The user's roles: `assignedRoles` as Qlik Cloud sends them, or the emulator's `roles`. */
-const roleNames = (user: User) =>
-  (user.assignedRoles?.map((role) => role.name) ?? (user as { roles?: string[] }).roles ?? []).join(
-    ', ',
-  );
+/** The user's roles: `assignedRoles`, as Qlik Cloud and the emulator send them. */
+const roleNames = (user: User) => (user.assignedRoles ?? []).map((role) => role.name).join(', ');
 
 /** Who is signed in: `/api/v1/users/me`, read with @qlik/api's `users.getMyUser()`. */
 export function SessionCard() {

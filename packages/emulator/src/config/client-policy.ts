@@ -14,17 +14,15 @@ export const OFFLINE_ACCESS = 'offline_access';
 /**
  * The scopes a client may request when its config lists none. A single-page app cannot have
  * `offline_access` (single-page app clients cannot use that permission, so no refresh token is
- * ever issued to them: {@link TOKEN_DURATION_HELP}, "Refresh token configuration").
- *
- * Not modelled: Qlik's scope reference
+ * ever issued to them: {@link TOKEN_DURATION_HELP}, "Refresh token configuration"), and only a
+ * web (confidential) client may have `admin_classic`: Qlik's scope reference
  * (https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-scopes.htm)
- * says `admin_classic` is not supported for single-page app or native clients; the emulator
- * still lets every type request it, as it always has.
+ * says it is not supported for single-page app or native client types.
  */
 export function defaultScopes(appType: AppType): string[] {
-  return appType === 'spa'
-    ? ['user_default', 'admin_classic']
-    : ['user_default', OFFLINE_ACCESS, 'admin_classic'];
+  if (appType === 'spa') return ['user_default'];
+  if (appType === 'native') return ['user_default', OFFLINE_ACCESS];
+  return ['user_default', OFFLINE_ACCESS, 'admin_classic'];
 }
 
 /**

@@ -27,9 +27,12 @@ export interface ClientConfig {
   /** May use the `urn:qlik:oauth:user-impersonation` grant. */
   allowImpersonation?: boolean;
   /**
-   * Scopes the client may request. Default: `user_default`, `offline_access` and `admin_classic`
-   * for `web` and `native` clients; `user_default` and `admin_classic` for an `spa`, which may not
-   * have `offline_access`.
+   * Scopes the client may request (its allow list). Default: `user_default`, `offline_access` and
+   * `admin_classic` for a `web` client; `user_default` and `offline_access` for a `native` one;
+   * `user_default` for an `spa`. An `spa` may not have `offline_access`, and only a `web` client
+   * may have `admin_classic` (Qlik's scope reference): the config is refused otherwise. Qlik's
+   * fine-grained scopes (`apps:read`, `identity.name:read`, ...) may be listed too; see the
+   * README, "Scopes", for the ones the emulator's APIs check.
    */
   scopes?: string[];
   /**

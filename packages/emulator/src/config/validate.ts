@@ -4,6 +4,7 @@ import {
   REFRESH_TOKEN_HOURS,
   appTypeOf,
 } from './client-policy.js';
+import { ADMIN_CLASSIC } from './scopes.js';
 import {
   RUNTIME_SETTINGS,
   SESSION_DURATION_HOURS,
@@ -144,6 +145,13 @@ function resolveClient(raw: unknown, i: number): ClientConfig {
     `${at}.accessTokenLifetimeMinutes must be a whole number of minutes from ${ACCESS_TOKEN_MINUTES.min} to ${ACCESS_TOKEN_MINUTES.max}`,
   );
   const refresh = client.refreshTokenLifetimeHours;
+  // admin_classic is for web clients only: "not supported for single-page app or native client
+  // types" (help.qlik.com "OAuth scopes reference",
+  // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/oauth-scopes.htm).
+  check(
+    appType === 'web' || !client.scopes?.includes(ADMIN_CLASSIC),
+    `${at}.scopes cannot include admin_classic: Qlik supports it for web clients only, not for ${appType} clients (client ${client.clientId})`,
+  );
   if (appType === 'spa') {
     // The same page: single-page apps cannot have offline_access, so they get no refresh
     // token, and the console offers no refresh token duration for them.

@@ -1,3 +1,4 @@
+import { scopeAllows } from '../config/scopes.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -141,6 +142,11 @@ export function createEngine(tenant: Tenant, control?: Control) {
     if (origin && !tenant.allowedOrigin(origin)) return refused(403, 'Forbidden');
     const record = await authenticateEngineSocket(tenant, target, req.headers.authorization);
     if (!record) return refused(401, 'Unauthorized');
+    // Opening an app reads it: a token whose scopes do not allow reading apps is refused
+    // (config/scopes.ts; the emulator's reading, as Qlik does not publish the engine's check).
+    if (!scopeAllows(record.scope, 'readApps')) {
+      return refused(403, 'Forbidden', "the token's scopes do not allow reading apps");
+    }
     if (entry) entry.status = 101;
     const app = tenant.config.apps.find((candidate) => candidate.id === target.appId);
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -3,7 +3,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { EmulatorConfig } from '../config/config.js';
 import type { TenantOptions } from '../context.js';
-import { controlOf, createTenant, stateOf, type EmulatedTenant } from '../create-tenant.js';
+import {
+  answerOf,
+  controlOf,
+  createTenant,
+  stateOf,
+  type EmulatedTenant,
+} from '../create-tenant.js';
 import { createEngine } from '../engine/socket.js';
 import {
   ConnectionDropped,
@@ -74,13 +80,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return name !== undefined && (LOOPBACK_HOSTNAME.test(name) || extraHosts.has(name));
   };
   const engine = createEngine(stateOf(tenant), controlOf(tenant));
+  // The tenant's answers as they are: an HTTP client follows the redirects itself.
+  const answer = answerOf(tenant);
   const listener = getRequestListener(
     async (request, env) => {
       // The Host header itself, not only the URL: an absolute-form request target could name
       // localhost while the Host header names another domain.
       if (!servedHost(env.incoming.headers.host)) return misdirected();
       try {
-        return await tenant.fetch(request);
+        return await answer(request);
       } catch (error) {
         if (!(error instanceof ConnectionDropped)) throw error;
         // A dropped-connection fault (before or after processing): close the socket unanswered.

@@ -111,10 +111,12 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       if (repeated.includes(key))
         throw oauthError(400, 'invalid_request', `parameter ${key} is repeated`);
     }
-    // Without a known client and a registered redirect URI there is nowhere safe to redirect to.
+    // Without a known client and a registered redirect URI there is nowhere safe to redirect to
+    // (RFC 6749 section 4.1.2.1): a 400 with the errors body. For an unknown client Qlik Cloud
+    // answers `OAUTH-14` "Invalid client_id" (see OAUTH_ERRORS in http/errors.ts for the source).
     const clientId = query.get('client_id');
     const client = tenant.client(clientId ?? undefined);
-    if (!client) throw oauthError(400, 'invalid_request', 'client_id is missing or unknown');
+    if (!client) throw oauthError(400, 'unknown_client', 'client_id is missing or unknown');
     const rawRedirect = query.get('redirect_uri');
     if (!rawRedirect) throw oauthError(400, 'invalid_request', 'redirect_uri is required');
     let redirectUri: string;
@@ -152,9 +154,15 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
     const unknown = requested.filter((s) => !allowed.includes(s));
     if (unknown.length)
       return fail('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`);
+    // Qlik's authorization endpoint takes `prompt` none or login only: qlik.dev's OAuth API
+    // reference (https://qlik.dev/apis/rest/oauth/, GET /oauth/authorize, `prompt`: "Can be one
+    // of: none, login"). An older copy of the OpenAPI also listed `consent`; the current page no
+    // longer does. A consent step still exists, as on Qlik Cloud (users are asked to consent to
+    // the requested scopes: qlik.dev "OAuth Scopes", https://qlik.dev/authenticate/oauth/scopes),
+    // but no request can ask for it again.
     const prompt = query.get('prompt') ?? undefined;
-    if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {
-      return fail('invalid_request', 'prompt must be none, login or consent');
+    if (prompt !== undefined && prompt !== 'none' && prompt !== 'login') {
+      return fail('invalid_request', 'prompt must be none or login');
     }
     const rawMaxAge = query.get('max_age');
     const maxAge = rawMaxAge === null ? undefined : Number(rawMaxAge);
@@ -191,7 +199,7 @@ export function createAuthorizeRoutes(shared: Shared): Hono<Env> {
       return completeAuthorization(c, pending, session);
     }
     if (session && fresh && sessionMatchesHint && prompt !== 'login') {
-      if (prompt !== 'consent' && session.consented.has(client.clientId)) {
+      if (session.consented.has(client.clientId)) {
         return completeAuthorization(c, pending, session);
       }
       if (tenant.config.autoApprove) return completeAuthorization(c, pending, session);

@@ -14,6 +14,9 @@ import type { Tenant } from './tenant.js';
  * A tenant's access tokens (purpose tokens included): ES256 JWTs, each with a record that says
  * what it stands for. A record is held until its token expires, is revoked, or its grant ends.
  */
+/** The `iss` of every Qlik Cloud access token (https://qlik.dev/changelog/67-oauth-token-contents). */
+export const QLIK_ISSUER = 'qlik.api';
+
 export class AccessTokens {
   readonly records = new Map<string, AccessTokenRecord>();
   private keys?: { privateKey: CryptoKey; publicJwk: JWK };
@@ -61,18 +64,22 @@ export class AccessTokens {
     tenant.stats.tokensIssued += 1;
     if (record.familyId) tenant.grants.lastsUntil(record.familyId, record.expiresAt);
     const { privateKey, publicJwk } = await this.signingKeys();
-    const user = record.userId ? tenant.user(record.userId) : undefined;
+    // Shaped like Qlik Cloud's access tokens since November 2023 (qlik.dev changelog "OAuth
+    // tokens no longer contain PII", https://qlik.dev/changelog/67-oauth-token-contents): only
+    // `subType`, `purpose`, `jti`, `iat`, `exp`, `aud` (the tenant's URL) and `iss: "qlik.api"`;
+    // no user, tenant, client or scope. Qlik says to treat them as opaque, and so does the
+    // emulator: everything it needs about a token is in its record, found by `jti`. The
+    // changelog shows a user's access token (`subType: "user"`, `purpose: "accessToken"`); what
+    // a client-credentials token or a purpose token (RFC 8693 exchange) carries there is not
+    // published, so the emulator's `subType: "client"` and `purpose: "websocket"` /
+    // `"webresource"` for those are its own choice, not Qlik's.
     const token = await new SignJWT({
-      scope: record.scope,
-      client_id: record.clientId,
-      tenantId: tenant.tenantId,
-      ...(user ? { userId: user.id, sub_type: 'user' } : { sub_type: 'client' }),
-      ...(record.purpose ? { purpose: record.purpose } : {}),
+      subType: record.userId ? 'user' : 'client',
+      purpose: record.purpose ?? 'accessToken',
     })
       .setProtectedHeader({ alg: 'ES256', kid: publicJwk.kid!, typ: 'at+jwt' })
-      .setIssuer(issuer)
-      .setSubject(user?.subject ?? record.clientId)
-      .setAudience('qlik.api')
+      .setIssuer(QLIK_ISSUER)
+      .setAudience(issuer)
       .setJti(record.jti)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.ceil(record.expiresAt / 1000))

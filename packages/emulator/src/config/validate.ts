@@ -65,6 +65,8 @@ export function validateSetting(key: (typeof RUNTIME_SETTINGS)[number], value: u
     case 'allowFraming':
     case 'rotateRefreshTokens':
     case 'reuseDetection':
+    case 'rateLimiting':
+    case 'exposeRetryAfter':
       check(typeof value === 'boolean', `${key} must be a boolean`);
       return value;
     case 'expiryFields':
@@ -85,6 +87,21 @@ export function validateSetting(key: (typeof RUNTIME_SETTINGS)[number], value: u
       check(
         wholeNumberIn(value, SESSION_DURATION_HOURS),
         `${key} must be a whole number of hours from ${SESSION_DURATION_HOURS.min} to ${SESSION_DURATION_HOURS.max}`,
+      );
+      return value;
+    // Qlik's own figures are 1,000 and 100 per minute over 5 minutes (QLIK_RATE_LIMITS); other
+    // values are for tests (a low limit) and load (a high one).
+    case 'tier1RateLimitPerMinute':
+    case 'tier2RateLimitPerMinute':
+      check(
+        wholeNumberIn(value, { min: 1, max: 1_000_000 }),
+        `${key} must be a whole number of requests from 1 to 1000000`,
+      );
+      return value;
+    case 'rateLimitWindowMinutes':
+      check(
+        wholeNumberIn(value, { min: 1, max: 60 }),
+        `${key} must be a whole number of minutes from 1 to 60`,
       );
       return value;
     default:

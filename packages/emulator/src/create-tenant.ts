@@ -130,7 +130,7 @@ export function createTenant(
   app.route('/.well-known', createWellKnownRoutes(shared));
   // Tier 1 in Qlik's OAuth OpenAPI (`x-qlik-tier`): the authorization endpoint and its login page.
   const tier1 = rateLimit(shared, 1, authorizeKey(shared, SESSION_COOKIE));
-  app.use('/oauth/authorize', tier1);
+  // Hono's `/oauth/authorize/*` matches `/oauth/authorize` itself too: one count per request.
   app.use('/oauth/authorize/*', tier1);
   app.route('/oauth/authorize', createAuthorizeRoutes(shared));
   app.route('/oauth', createTokenRoutes(shared));

@@ -304,3 +304,41 @@ describe('bounded state', () => {
     expect(state.held().rateLimitWindows).toBe(0);
   });
 });
+
+describe('client limits: at most 5 redirect URIs and 5 allowed origins', () => {
+  const uris = (n: number) =>
+    Array.from({ length: n }, (_, i) => `http://localhost:${3000 + i}/cb`);
+  const origins = (n: number) =>
+    Array.from({ length: n }, (_, i) => `http://localhost:${3000 + i}`);
+
+  it('takes a client with 5 of each', () => {
+    const client = { clientId: 'five', redirectUris: uris(5), allowedOrigins: origins(5) };
+    expect(() => createTenant({ clients: [client] })).not.toThrow();
+  });
+
+  it('refuses a sixth redirect URI or origin, naming the client and the setting', () => {
+    expect(() =>
+      createTenant({ clients: [{ clientId: 'many-uris', redirectUris: uris(6) }] }),
+    ).toThrow(/clients\[0\]\.redirectUris of client many-uris has 6 entries.*at most 5/);
+    expect(() =>
+      createTenant({
+        clients: [
+          { clientId: 'ok', redirectUris: [] },
+          { clientId: 'many-origins', redirectUris: uris(1), allowedOrigins: origins(6) },
+        ],
+      }),
+    ).toThrow(/clients\[1\]\.allowedOrigins of client many-origins has 6 entries/);
+  });
+
+  it('leaves the built-in demo clients as they are (a known deviation), but not a new list', () => {
+    const [spa, native] = defaultConfig().clients;
+    expect(spa!.redirectUris.length).toBeGreaterThan(5);
+    expect(() => createTenant()).not.toThrow();
+    expect(() => createTenant({ clients: [spa!, native!] })).not.toThrow();
+    expect(() =>
+      createTenant({
+        clients: [{ ...spa!, redirectUris: [...spa!.redirectUris, 'http://localhost:1/'] }],
+      }),
+    ).toThrow(/redirectUris of client demo-spa has 33 entries/);
+  });
+});

@@ -208,7 +208,16 @@ export const SESSION_DURATION_HOURS = { min: 1, max: 168, default: 24 } as const
  */
 export const QLIK_RATE_LIMITS = { tier1PerMinute: 1000, tier2PerMinute: 100, windowMinutes: 5 };
 
-/** The redirect URIs of the demo and mashup apps on every dev port. */
+/**
+ * The redirect URIs of the demo and mashup apps on every dev port.
+ *
+ * A known deviation: these are 32 redirect URIs and 8 origins per client, where a Qlik Cloud
+ * OAuth client may have at most 5 of each ("Creating and managing OAuth clients", "Limitations",
+ * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm).
+ * A config file or `config` option is held to that limit (`config/validate.ts`); these built-in
+ * clients are not, so the demo, the mashup, their harness pages and the end-to-end suite keep
+ * working on every dev and preview port, and in both `localhost` and `127.0.0.1` spellings.
+ */
 const devRedirectUris = devOrigins.flatMap((origin) => [
   `${origin}/`,
   `${origin}/callback`,

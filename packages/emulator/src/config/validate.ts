@@ -29,6 +29,9 @@ const UNSETTABLE: ReadonlySet<string> = new Set([
   'reuseGraceSeconds',
 ]);
 
+/** Most redirect URLs, and most allowed origins, a Qlik Cloud OAuth client may have. */
+export const CLIENT_LIST_LIMIT = 5;
+
 /** Thrown for a config that cannot describe a tenant; the message names the bad field. */
 export class ConfigError extends Error {
   /** Always `ConfigError`. */
@@ -45,6 +48,10 @@ function check(condition: unknown, message: string): asserts condition {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** A whole number within `range`, for the settings Qlik Cloud's console takes as whole numbers. */
@@ -140,6 +147,23 @@ function resolveClient(raw: unknown, i: number): ClientConfig {
   );
   check(raw.scopes === undefined || isStringArray(raw.scopes), `${at}.scopes must be strings`);
   const client = raw as unknown as ClientConfig;
+  // "Creating and managing OAuth clients" (Qlik Cloud help, "Limitations",
+  // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm):
+  // a client has at most 5 redirect URLs and at most 5 allowed origins.
+  // The built-in demo clients exceed it (a known deviation, see config.ts); their own lists are
+  // let through when a config passes them back as they are (`defaultConfig().clients`, or a
+  // config the CLI already resolved).
+  const builtIn = defaultConfig().clients.find((c) => c.clientId === client.clientId);
+  for (const [setting, list] of [
+    ['redirectUris', client.redirectUris],
+    ['allowedOrigins', client.allowedOrigins ?? []],
+  ] as const) {
+    const asBuiltIn = builtIn !== undefined && sameList(list, builtIn[setting] ?? []);
+    check(
+      asBuiltIn || list.length <= CLIENT_LIST_LIMIT,
+      `${at}.${setting} of client ${client.clientId} has ${list.length} entries: a Qlik Cloud OAuth client has at most ${CLIENT_LIST_LIMIT}`,
+    );
+  }
   const appType = appTypeOf(client);
   // Qlik Cloud has confidential clients for web apps and public ones (no secret, PKCE) for
   // native and single-page apps ("Creating and managing OAuth clients",

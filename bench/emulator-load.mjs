@@ -129,7 +129,9 @@ async function signIns() {
   // The real clock: every grant stays live for the whole run (6-hour access tokens, 30-day
   // refresh tokens), the worst case for anything that grows with live grants.
   const tenant = createTenant(
-    { autoApprove: true, users, maxTokensPerUser: 1_000_000 },
+    // Far beyond Qlik Cloud's API rate limits (Tier 2: 100 token requests a minute per user):
+    // a load measurement, so the limits are off.
+    { autoApprove: true, users, maxTokensPerUser: 1_000_000, rateLimiting: false },
     { controls: false },
   );
   const browsers = users.map((_, i) => browser(i));
@@ -157,6 +159,8 @@ async function refreshes() {
     {
       autoApprove: true,
       users,
+      // Thousands of refreshes a second, far beyond Qlik Cloud's Tier 2 rate limit: off.
+      rateLimiting: false,
       clients: [
         {
           clientId: 'demo-native',

@@ -3,7 +3,8 @@ import type { EmulatorConfig } from './config/config.js';
 import { resolveConfig } from './config/validate.js';
 import { Control } from './control/log-and-faults.js';
 import { createApiRoutes } from './api/routes.js';
-import { createAuthorizeRoutes } from './oauth/authorize.js';
+import { SESSION_COOKIE, createAuthorizeRoutes } from './oauth/authorize.js';
+import { authorizeKey, rateLimit } from './http/rate-limit.js';
 import { createQlikEmbedRoutes } from './qlik-embed/routes.js';
 import { createControlRoutes, createControls, type TenantControls } from './control/controls.js';
 import type { Ctx, Env, Shared, TenantOptions } from './context.js';
@@ -159,6 +160,10 @@ export function createTenant(
   app.use('*', servedHostsOnly(servedHost));
   app.use('*', logAndFaults(shared));
   app.route('/.well-known', createWellKnownRoutes(shared));
+  // Tier 1 in Qlik's OAuth OpenAPI (`x-qlik-tier`): the authorization endpoint and its login page.
+  const tier1 = rateLimit(shared, 1, authorizeKey(shared, SESSION_COOKIE));
+  // Hono's `/oauth/authorize/*` matches `/oauth/authorize` itself too: one count per request.
+  app.use('/oauth/authorize/*', tier1);
   app.route('/oauth/authorize', createAuthorizeRoutes(shared));
   app.route('/oauth', createTokenRoutes(shared));
   app.route('/api/v1', createApiRoutes(shared));

@@ -102,10 +102,13 @@ describe('a tenant that runs for days', () => {
       codes: 2,
       grants: 2,
       accessTokens: 3,
+      // Tier 1 (authorize) and Tier 2 (token) windows of the two sign-ins' users and clients.
+      rateLimitWindows: 4,
     });
 
     // Past the codes' minute, the purpose token's 5 minutes, the transaction's 10 and the login
-    // sessions' 30 minutes without use: only the grants and their access tokens are left.
+    // sessions' 30 minutes without use (and the 5-minute rate limit windows): only the grants and
+    // their access tokens are left.
     await vi.advanceTimersByTimeAsync(30 * MINUTE);
     expect(state.held()).toEqual({
       pendingSignIns: 0,
@@ -113,6 +116,7 @@ describe('a tenant that runs for days', () => {
       codes: 0,
       grants: 2,
       accessTokens: 2,
+      rateLimitWindows: 0,
     });
 
     // Past the access tokens' 6 hours: the single-page app's grant had nothing else and is over;
@@ -131,6 +135,7 @@ describe('a tenant that runs for days', () => {
       codes: 0,
       grants: 0,
       accessTokens: 0,
+      rateLimitWindows: 0,
     });
     const late = await refresh(tenant, refreshed.body.refresh_token!);
     expect(late.status).toBe(401);

@@ -163,6 +163,31 @@ export interface EmulatorConfig {
   reuseGraceSeconds?: number;
   /** Which expiry fields token responses carry: Qlik sends `expires_at`. */
   expiryFields: 'expires_at' | 'expires_in' | 'both';
+  /**
+   * Enforce Qlik Cloud's API rate limits on the OAuth endpoints (default true): `/oauth/token`
+   * and `/oauth/revoke` are Tier 2, `/oauth/authorize` Tier 1 (the `x-qlik-tier` of Qlik's OAuth
+   * OpenAPI). A request over the limit gets 429 with `Retry-After` and Qlik's body, as qlik.dev
+   * "Rate limiting" (https://qlik.dev/apis/rest/rate-limiting) describes. Turn it off (or raise
+   * the limits) only for load: benchmarks and soak runs that go beyond what Qlik allows.
+   */
+  rateLimiting: boolean;
+  /** Tier 1 requests a user may make per minute (Qlik: 1,000). Whole number, 1 to 1,000,000. */
+  tier1RateLimitPerMinute: number;
+  /** Tier 2 requests a user may make per minute (Qlik: 100). Whole number, 1 to 1,000,000. */
+  tier2RateLimitPerMinute: number;
+  /**
+   * The window the per-minute limits are evaluated over, in whole minutes (Qlik: 5, "to support
+   * bursts"): a user may make `perMinute × rateLimitWindowMinutes` requests of a tier in one
+   * window. 1 to 60.
+   */
+  rateLimitWindowMinutes: number;
+  /**
+   * List `Retry-After` in `Access-Control-Expose-Headers` of CORS answers to allowed origins, so
+   * a page can read it cross-origin (it is not a CORS-safelisted response header). Whether Qlik
+   * Cloud does is not documented: default false, the harder case for a browser client, which
+   * then finds the seconds only in the 429 body's `detail`.
+   */
+  exposeRetryAfter: boolean;
 }
 
 const devPorts = [5173, 4173, 5174, 4174];
@@ -179,7 +204,23 @@ const devOrigins = devPorts.flatMap((port) => [
 export const SESSION_INACTIVITY_MINUTES = { min: 15, max: 1440, default: 30 } as const;
 export const SESSION_DURATION_HOURS = { min: 1, max: 168, default: 24 } as const;
 
-/** The redirect URIs of the demo and mashup apps on every dev port. */
+/**
+ * Qlik Cloud's API rate limits ("Rate limiting", https://qlik.dev/apis/rest/rate-limiting): Tier
+ * 1 1,000 requests per minute, Tier 2 100 per minute, each evaluated over a 5-minute window to
+ * allow bursts, per tier, per user, per tenant.
+ */
+export const QLIK_RATE_LIMITS = { tier1PerMinute: 1000, tier2PerMinute: 100, windowMinutes: 5 };
+
+/**
+ * The redirect URIs of the demo and mashup apps on every dev port.
+ *
+ * A known deviation: these are 32 redirect URIs and 8 origins per client, where a Qlik Cloud
+ * OAuth client may have at most 5 of each ("Creating and managing OAuth clients", "Limitations",
+ * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm).
+ * A config file or `config` option is held to that limit (`config/validate.ts`); these built-in
+ * clients are not, so the demo, the mashup, their harness pages and the end-to-end suite keep
+ * working on every dev and preview port, and in both `localhost` and `127.0.0.1` spellings.
+ */
 const devRedirectUris = devOrigins.flatMap((origin) => [
   `${origin}/`,
   `${origin}/callback`,
@@ -239,6 +280,11 @@ export function defaultConfig(): EmulatorConfig {
     rotateRefreshTokens: true,
     reuseDetection: true,
     expiryFields: 'expires_at',
+    rateLimiting: true,
+    tier1RateLimitPerMinute: QLIK_RATE_LIMITS.tier1PerMinute,
+    tier2RateLimitPerMinute: QLIK_RATE_LIMITS.tier2PerMinute,
+    rateLimitWindowMinutes: QLIK_RATE_LIMITS.windowMinutes,
+    exposeRetryAfter: false,
   };
 }
 
@@ -259,4 +305,9 @@ export const RUNTIME_SETTINGS = [
   'reuseDetection',
   'reuseGraceSeconds',
   'expiryFields',
+  'rateLimiting',
+  'tier1RateLimitPerMinute',
+  'tier2RateLimitPerMinute',
+  'rateLimitWindowMinutes',
+  'exposeRetryAfter',
 ] as const;

@@ -30,6 +30,9 @@ const UNSETTABLE: ReadonlySet<string> = new Set([
   'reuseGraceSeconds',
 ]);
 
+/** Most redirect URLs, and most allowed origins, a Qlik Cloud OAuth client may have. */
+export const CLIENT_LIST_LIMIT = 5;
+
 /** Thrown for a config that cannot describe a tenant; the message names the bad field. */
 export class ConfigError extends Error {
   /** Always `ConfigError`. */
@@ -46,6 +49,10 @@ function check(condition: unknown, message: string): asserts condition {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** A whole number within `range`, for the settings Qlik Cloud's console takes as whole numbers. */
@@ -66,6 +73,8 @@ export function validateSetting(key: (typeof RUNTIME_SETTINGS)[number], value: u
     case 'allowFraming':
     case 'rotateRefreshTokens':
     case 'reuseDetection':
+    case 'rateLimiting':
+    case 'exposeRetryAfter':
       check(typeof value === 'boolean', `${key} must be a boolean`);
       return value;
     case 'expiryFields':
@@ -86,6 +95,21 @@ export function validateSetting(key: (typeof RUNTIME_SETTINGS)[number], value: u
       check(
         wholeNumberIn(value, SESSION_DURATION_HOURS),
         `${key} must be a whole number of hours from ${SESSION_DURATION_HOURS.min} to ${SESSION_DURATION_HOURS.max}`,
+      );
+      return value;
+    // Qlik's own figures are 1,000 and 100 per minute over 5 minutes (QLIK_RATE_LIMITS); other
+    // values are for tests (a low limit) and load (a high one).
+    case 'tier1RateLimitPerMinute':
+    case 'tier2RateLimitPerMinute':
+      check(
+        wholeNumberIn(value, { min: 1, max: 1_000_000 }),
+        `${key} must be a whole number of requests from 1 to 1000000`,
+      );
+      return value;
+    case 'rateLimitWindowMinutes':
+      check(
+        wholeNumberIn(value, { min: 1, max: 60 }),
+        `${key} must be a whole number of minutes from 1 to 60`,
       );
       return value;
     default:
@@ -124,6 +148,23 @@ function resolveClient(raw: unknown, i: number): ClientConfig {
   );
   check(raw.scopes === undefined || isStringArray(raw.scopes), `${at}.scopes must be strings`);
   const client = raw as unknown as ClientConfig;
+  // "Creating and managing OAuth clients" (Qlik Cloud help, "Limitations",
+  // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm):
+  // a client has at most 5 redirect URLs and at most 5 allowed origins.
+  // The built-in demo clients exceed it (a known deviation, see config.ts); their own lists are
+  // let through when a config passes them back as they are (`defaultConfig().clients`, or a
+  // config the CLI already resolved).
+  const builtIn = defaultConfig().clients.find((c) => c.clientId === client.clientId);
+  for (const [setting, list] of [
+    ['redirectUris', client.redirectUris],
+    ['allowedOrigins', client.allowedOrigins ?? []],
+  ] as const) {
+    const asBuiltIn = builtIn !== undefined && sameList(list, builtIn[setting] ?? []);
+    check(
+      asBuiltIn || list.length <= CLIENT_LIST_LIMIT,
+      `${at}.${setting} of client ${client.clientId} has ${list.length} entries: a Qlik Cloud OAuth client has at most ${CLIENT_LIST_LIMIT}`,
+    );
+  }
   const appType = appTypeOf(client);
   // Qlik Cloud has confidential clients for web apps and public ones (no secret, PKCE) for
   // native and single-page apps ("Creating and managing OAuth clients",

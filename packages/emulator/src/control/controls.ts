@@ -25,6 +25,11 @@ export type RuntimeSettings = Pick<
   | 'reuseDetection'
   | 'reuseGraceSeconds'
   | 'expiryFields'
+  | 'rateLimiting'
+  | 'tier1RateLimitPerMinute'
+  | 'tier2RateLimitPerMinute'
+  | 'rateLimitWindowMinutes'
+  | 'exposeRetryAfter'
 >;
 // Spelled out above for the API reference; this fails to compile if the two lists drift apart.
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

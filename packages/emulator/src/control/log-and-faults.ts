@@ -38,6 +38,11 @@ export interface RequestLogEntry {
   error?: string;
   /** A rotated-out refresh token was presented and its family revoked. */
   reuseDetected?: boolean;
+  /**
+   * The `Retry-After` seconds of a 429: the tenant's rate limit (`error` is `HTTP-429`), or a
+   * status fault with `retryAfter`.
+   */
+  retryAfter?: number;
 }
 
 /** A fault injected on a path by the control API. */
@@ -50,8 +55,18 @@ export interface Fault {
   method?: string;
   /** Answer with this final status, 200 to 599 (and `body`, default the Qlik errors body). */
   status?: number;
-  /** The body of a `status` fault: a string is sent as `text/plain`, anything else as JSON. */
+  /**
+   * The body of a `status` fault: a string is sent as `text/plain`, anything else as JSON. A 429
+   * fault with `retryAfter` and no body gets Qlik's rate limit body (`HTTP-429`, "API rate limit
+   * reached.", the seconds in `detail`).
+   */
   body?: unknown;
+  /**
+   * With `status`: the `Retry-After` header of the answer, in whole seconds (0 to 86,400), as
+   * Qlik Cloud sends it with a 429 (https://qlik.dev/apis/rest/rate-limiting). Exposed to a
+   * page cross-origin only when the tenant's `exposeRetryAfter` is on.
+   */
+  retryAfter?: number;
   /** Wait this long first; alone, the request then proceeds normally. */
   delayMs?: number;
   /** Destroy the connection without a response, before the request is processed. */
@@ -99,6 +114,16 @@ export function parseFault(input: unknown): Fault {
   ) {
     throw bad('delayMs must be 0 to 120000');
   }
+  if (raw.retryAfter !== undefined) {
+    if (raw.status === undefined) throw bad('retryAfter needs a status');
+    if (!(
+      Number.isInteger(raw.retryAfter) &&
+      (raw.retryAfter as number) >= 0 &&
+      (raw.retryAfter as number) <= 86_400
+    )) {
+      throw bad('retryAfter must be a whole number of seconds from 0 to 86400');
+    }
+  }
   if (raw.drop !== undefined && typeof raw.drop !== 'boolean') throw bad('drop must be a boolean');
   if (raw.dropAfter !== undefined && typeof raw.dropAfter !== 'boolean') {
     throw bad('dropAfter must be a boolean');
@@ -126,6 +151,7 @@ export function parseFault(input: unknown): Fault {
     ...(raw.method ? { method: (raw.method as string).toUpperCase() } : {}),
     ...(raw.status !== undefined ? { status: raw.status as number } : {}),
     ...(raw.body !== undefined ? { body: raw.body } : {}),
+    ...(raw.retryAfter !== undefined ? { retryAfter: raw.retryAfter as number } : {}),
     ...(raw.delayMs !== undefined ? { delayMs: raw.delayMs as number } : {}),
     ...(raw.drop ? { drop: true } : {}),
     ...(raw.dropAfter ? { dropAfter: true } : {}),

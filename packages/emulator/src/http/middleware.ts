@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { ConfigError } from '../config/validate.js';
 import type { Ctx, Env, Shared } from '../context.js';
 import { HttpError, apiError, oauthError } from './errors.js';
+import { rateLimitError } from './rate-limit.js';
 import { MAX_BODY_BYTES } from './request.js';
 
 /**
@@ -168,6 +169,14 @@ export const readLimit: MiddlewareHandler<Env> = async (c, next) => {
   return undefined;
 };
 
+/**
+ * `Retry-After` is not a CORS-safelisted response header: a page reads it cross-origin only when
+ * the answer lists it in `Access-Control-Expose-Headers`. Whether Qlik Cloud lists it is not
+ * documented (qlik.dev "Rate limiting", https://qlik.dev/apis/rest/rate-limiting, says only that
+ * a 429 carries it), so it is the tenant setting `exposeRetryAfter`, off by default.
+ */
+const EXPOSED = 'Retry-After';
+
 /** The CORS headers of a response to a registered client's origin (for fault responses). */
 function corsHeadersFor(shared: Shared, c: Ctx): Record<string, string> {
   const origin = c.req.header('origin');
@@ -175,6 +184,9 @@ function corsHeadersFor(shared: Shared, c: Ctx): Record<string, string> {
     ? {
         'access-control-allow-origin': origin,
         'access-control-allow-credentials': 'true',
+        ...(shared.tenant.config.exposeRetryAfter
+          ? { 'access-control-expose-headers': EXPOSED }
+          : {}),
         vary: 'Origin',
       }
     : {};
@@ -196,7 +208,15 @@ export function clientCors(shared: Shared, methods: string[]): MiddlewareHandler
   });
   return async (c, next) => {
     const origin = c.req.header('origin');
-    if (origin && shared.allowedOrigin(origin)) return allowed(c, next);
+    if (origin && shared.allowedOrigin(origin)) {
+      // A preflight is answered by the CORS middleware itself, with its own response.
+      const preflight = await allowed(c, next);
+      if (preflight) return preflight;
+      if (shared.tenant.config.exposeRetryAfter) {
+        c.res.headers.set('access-control-expose-headers', EXPOSED);
+      }
+      return undefined;
+    }
     if (c.req.method === 'OPTIONS') {
       throw apiError(403, 'HTTP-403', 'Forbidden', 'origin is not allowed');
     }
@@ -259,13 +279,26 @@ export function logAndFaults(shared: Shared): MiddlewareHandler<Env> {
         throw new ConnectionDropped();
       }
       if (fault.status !== undefined) {
-        const body = fault.body ?? {
-          errors: [
-            { code: `HTTP-${fault.status}`, title: 'Injected fault', status: String(fault.status) },
-          ],
-        };
+        const { retryAfter } = fault;
+        const body =
+          fault.body ??
+          (fault.status === 429 && retryAfter !== undefined
+            ? rateLimitError(retryAfter).body
+            : {
+                errors: [
+                  {
+                    code: `HTTP-${fault.status}`,
+                    title: 'Injected fault',
+                    status: String(fault.status),
+                  },
+                ],
+              });
+        if (retryAfter !== undefined) entry.retryAfter = retryAfter;
         finish(fault.status);
-        return faultResponse(c, fault.status, body, corsHeadersFor(shared, c));
+        return faultResponse(c, fault.status, body, {
+          ...corsHeadersFor(shared, c),
+          ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+        });
       }
     }
     await next();

@@ -11,7 +11,7 @@ import type { Ctx, Env, Shared } from '../context.js';
 const framingRefused =
   '<!doctype html><meta charset="utf-8"><title>Not in a frame</title><p>The authorization endpoint cannot be framed.</p>';
 
-const SESSION_COOKIE = 'qlik_emulator_session';
+export const SESSION_COOKIE = 'qlik_emulator_session';
 const PENDING_TTL_MS = 10 * 60 * 1000;
 
 /**

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { ClientConfig } from '../config/config.js';
 import { clientCors, readLimit } from '../http/middleware.js';
 import { oauthError } from '../http/errors.js';
+import { oauthKey, rateLimit } from '../http/rate-limit.js';
 import {
   basicCredentials,
   methodNotAllowed,
@@ -200,10 +201,12 @@ export function createTokenRoutes(shared: Shared): Hono<Env> {
     return c.json({}, 200);
   }
 
+  // Both are Tier 2 in Qlik's OAuth OpenAPI (`x-qlik-tier`), and share one budget per user.
+  const tier2 = rateLimit(shared, 2, oauthKey(shared));
   return new Hono<Env>()
     .use('*', clientCors(shared, ['POST']))
-    .post('/token', readLimit, token)
-    .post('/revoke', readLimit, revoke)
+    .post('/token', readLimit, tier2, token)
+    .post('/revoke', readLimit, tier2, revoke)
     .all('/token', () => methodNotAllowed('POST'))
     .all('/revoke', () => methodNotAllowed('POST'));
 }

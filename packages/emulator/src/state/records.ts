@@ -56,6 +56,8 @@ export interface HeldRecords {
   codes: number;
   grants: number;
   accessTokens: number;
+  /** Rate limit windows that have not ended (one per tier and user or client). */
+  rateLimitWindows: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import { oauthError } from '../http/errors.js';
 import { AccessTokens } from './access-tokens.js';
 import { Codes } from './codes.js';
 import { Grants } from './grants.js';
+import { RateLimits } from './rate-limits.js';
 import type { HeldRecords, TokenResponse } from './records.js';
 import { SignIns } from './sign-ins.js';
 import { SWEEP_INTERVAL_MS, createSweepTimer } from './sweep.js';
@@ -30,6 +31,8 @@ export class Tenant {
   readonly codes = new Codes(this);
   readonly grants = new Grants(this);
   readonly accessTokens = new AccessTokens(this);
+  /** Qlik's per-user API rate limits of the OAuth endpoints (see {@link RateLimits}). */
+  readonly rateLimits = new RateLimits(this);
   private readonly sweepTimer = createSweepTimer(this);
   /** When (by the tenant's clock) the last sweep ran. */
   private lastSweep = -Infinity;
@@ -46,6 +49,7 @@ export class Tenant {
     this.codes.codes.clear();
     this.grants.clear();
     this.accessTokens.records.clear();
+    this.rateLimits.clear();
     Object.assign(this.stats, {
       tokensIssued: 0,
       refreshes: 0,
@@ -71,6 +75,7 @@ export class Tenant {
     // Grants before access tokens: the tokens of a grant that ends now go in the same sweep.
     this.grants.sweep(now);
     this.accessTokens.sweep(now);
+    this.rateLimits.sweep(now);
   }
 
   /**
@@ -101,6 +106,7 @@ export class Tenant {
       codes: this.codes.codes.size,
       grants: this.grants.families.size,
       accessTokens: this.accessTokens.records.size,
+      rateLimitWindows: this.rateLimits.windows.size,
     };
   }
 

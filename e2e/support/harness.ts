@@ -17,7 +17,14 @@ interface HarnessSnapshot {
   /** Who is signed in, from the tenant's `/api/v1/users/me` (never from the token). */
   user?: { id: string; subject?: string; tenantId?: string; name?: string };
   /** A QlikAuthError: `error` is the RFC 6749 error name the tenant sent, if any. */
-  error?: { code: string; retryable: boolean; status?: number; error?: string; message: string };
+  error?: {
+    code: string;
+    retryable: boolean;
+    status?: number;
+    retryAfter?: number;
+    error?: string;
+    message: string;
+  };
 }
 interface HarnessGlobal {
   auth: {

@@ -35,13 +35,15 @@ export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
   let error = failure.error;
   let description = failure.error_description;
   let qlikErrors: QlikErrorEntry[] | undefined;
+  let traceId: unknown;
   try {
     const body = (await response.json()) as {
       errors?: QlikErrorEntry[];
+      traceId?: unknown;
       error?: string;
       error_description?: string;
     };
-    if (Array.isArray(body?.errors)) qlikErrors = body.errors;
+    if (Array.isArray(body?.errors)) ({ errors: qlikErrors, traceId } = body);
     const named = qlikErrors?.[0]?.meta?.error;
     error ??= body?.error ?? (typeof named === 'string' ? named : undefined);
     description ??= body?.error_description ?? qlikErrors?.[0]?.detail ?? qlikErrors?.[0]?.title;
@@ -68,6 +70,7 @@ export async function classifyError(thrown: unknown): Promise<QlikAuthError> {
     status,
     ...(code === 'server_error' && retryAfter >= 0 && { retryAfter }),
     ...(qlikErrors && { qlikErrors }),
+    ...(typeof traceId === 'string' && { traceId }),
     ...(error && { error }),
     cause: thrown,
   });

@@ -112,6 +112,8 @@ export interface QlikAuthErrorDetails {
   retryAfter?: number;
   /** The parsed `errors[]` of the tenant's answer, where it had one. */
   qlikErrors?: QlikErrorEntry[];
+  /** The `traceId` of the tenant's `errors[]` answer: what Qlik support asks for. */
+  traceId?: string;
   /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
   error?: string;
   /** `error_description` of an error redirect or RFC 6749 error body. */
@@ -141,6 +143,8 @@ export class QlikAuthError extends Error {
   declare readonly retryAfter?: number;
   /** The tenant's parsed `{ errors: [...] }` body, where it sent one. */
   declare readonly qlikErrors?: QlikErrorEntry[];
+  /** The `traceId` of the tenant's `errors[]` answer, where it sent one: quote it to Qlik support. */
+  declare readonly traceId?: string;
   /** RFC 6749 error name (`access_denied`, `invalid_grant`, ...) where the server sent one. */
   declare readonly error?: string;
   /** `error_description` of an error redirect or an RFC 6749 error body. */

@@ -10,7 +10,7 @@ export interface AuthorizationParameters {
   clientId: string;
   redirectUri: string;
   scopes: string[];
-  prompt?: 'none' | 'login' | 'consent';
+  prompt?: 'none' | 'login';
   loginHint?: string;
   maxAge?: number;
   /** The response goes to a popup, which hands it to its opener (see {@link POPUP_STATE}). */

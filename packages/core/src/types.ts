@@ -7,8 +7,11 @@ export interface SignInOptions {
   returnTo?: string;
   /** JSON-serialisable data handed back by `handleRedirectCallback`; stored encrypted. */
   appState?: unknown;
-  /** OpenID Connect `prompt`: `none` (no UI, fail instead), `login` or `consent`. */
-  prompt?: 'none' | 'login' | 'consent';
+  /**
+   * OpenID Connect `prompt`: `none` (no UI, fail instead) or `login` (ask for credentials even
+   * when signed in at the tenant): the two values Qlik Cloud's `/oauth/authorize` accepts.
+   */
+  prompt?: 'none' | 'login';
   /** Who is expected to sign in (an email address), to pre-fill the login page. */
   loginHint?: string;
   /** Seconds since the user's last active authentication beyond which they must sign in again. */

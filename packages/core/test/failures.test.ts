@@ -285,6 +285,22 @@ describe('a refresh token the tenant rejects for good', () => {
       { status: 401, error: 'invalid_client' },
     ],
     [
+      // Qlik's published answers carry no RFC 6749 name (no `meta`); its OpenAPI says a 401
+      // means "the code or token used can be deleted by the client".
+      'refused with a 401 whose Qlik body names no RFC 6749 error',
+      (tenant) =>
+        tenant.failNext('/oauth/token', {
+          status: 401,
+          body: {
+            errors: [
+              { code: 'OAUTH-2', title: 'Invalid token', detail: 'token unknown', status: '401' },
+            ],
+            traceId: 'trace-1',
+          },
+        }),
+      { status: 401, message: 'token unknown', traceId: 'trace-1' },
+    ],
+    [
       'already used by someone else (reuse detection)',
       (tenant) => {
         // A thief replays the stolen refresh token first; the tenant rotates it away.

@@ -155,6 +155,35 @@ describe('a token endpoint error (RFC 6749 section 5.2, and Qlik Cloud errors)',
     });
   });
 
+  it('reads a Qlik errors body with no RFC 6749 name, and keeps its traceId', async () => {
+    // Qlik Cloud's own answer, as quoted in qlik-oss/nebula.js#1450: no `meta`, a `traceId`.
+    const body = {
+      errors: [
+        {
+          title: 'Invalid client_id',
+          detail: 'OAuth client is not authorized',
+          code: 'OAUTH-14',
+          status: '400',
+        },
+      ],
+      traceId: '0000000000000000d3a2403ffa24786d',
+    };
+    const error = await failureOf(Response.json(body, { status: 400 }));
+    expect(error).toMatchObject({
+      code: 'request_rejected',
+      retryable: false,
+      status: 400,
+      message: 'OAuth client is not authorized',
+      qlikErrors: body.errors,
+      traceId: '0000000000000000d3a2403ffa24786d',
+    });
+    expect(error).not.toHaveProperty('error');
+    // A traceId that is not a string is not kept.
+    const odd = await failureOf(Response.json({ ...body, traceId: 42 }, { status: 400 }));
+    expect(odd).not.toHaveProperty('traceId');
+    expect(odd.qlikErrors).toEqual(body.errors);
+  });
+
   it('reads the body of a 401 with a WWW-Authenticate challenge', async () => {
     const answer = Response.json(
       { errors: [{ code: 'OAUTH-3', title: 'no client', meta: { error: 'invalid_client' } }] },

@@ -22,7 +22,7 @@ const script = new TextDecoder().decode(
 const emulator = await startEmulator({ port: 0, config: { autoApprove: true } });
 const origin = `http://localhost:${PORT}`;
 const page = `<!doctype html><meta charset="utf-8"><title>bench</title><script>
-window.benchConfig = ${JSON.stringify({ host: emulator.url, clientId: 'demo-spa', redirectUri: `${origin}/` })};
+window.benchConfig = ${JSON.stringify({ host: emulator.url, clientId: 'demo-spa', redirectUri: `${origin}/callback` })};
 </script><script type="module" src="/bench.js"></script>`;
 const server = createServer((req, res) => {
   if (req.url === '/bench.js') {

@@ -41,7 +41,7 @@ const clientId = 'demo-spa';
 const config = {
   host: emulator.url,
   clientId,
-  redirectUri: `${origin}/`,
+  redirectUri: `${origin}/callback`,
   // Where the core keeps the session of this tenant and client: a database of its own.
   floor: { database: `qlik-auth:${emulator.url}:${clientId}`, records: ['key', 'session'] },
 };

@@ -4,7 +4,7 @@ import { startStaticApp } from './support/static-app.js';
 
 // A stand-in for an app on a registered origin: the emulator's default clients `demo-spa` (a
 // single-page app) and `demo-native` (a public native client) allow http://localhost:4173 and
-// redirect to http://localhost:4173/.
+// redirect to its callback page, http://localhost:4173/callback.
 const APP_PORT = 4173;
 const APP_ORIGIN = `http://localhost:${APP_PORT}`;
 
@@ -24,7 +24,7 @@ test.describe('emulator login page in Chromium', () => {
     const url = new URL('/oauth/authorize', EMULATOR);
     url.search = new URLSearchParams({
       client_id: clientId,
-      redirect_uri: `${APP_ORIGIN}/`,
+      redirect_uri: `${APP_ORIGIN}/callback`,
       response_type: 'code',
       scope: 'user_default offline_access',
       state,
@@ -78,7 +78,13 @@ test.describe('emulator login page in Chromium', () => {
           me: await meResponse.json(),
         };
       },
-      { emulator: EMULATOR, code: code!, verifier, redirectUri: `${APP_ORIGIN}/`, clientId },
+      {
+        emulator: EMULATOR,
+        code: code!,
+        verifier,
+        redirectUri: `${APP_ORIGIN}/callback`,
+        clientId,
+      },
     );
     return { askedFor, ...redeemed };
   }

@@ -59,7 +59,7 @@ test.beforeAll(async () => {
         {
           clientId: 'demo-spa',
           appType: 'spa',
-          redirectUris: [`${MASHUP}/`, `${DEMO}/`],
+          redirectUris: [`${MASHUP}/callback`, `${DEMO}/callback`],
           allowedOrigins: [MASHUP, DEMO],
         },
       ],

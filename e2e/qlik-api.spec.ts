@@ -162,6 +162,8 @@ test.describe('@qlik/api on qlikApiAuthModule, in Chromium against the emulator'
     const control = emulatorControl(request);
     // On demo-native: the revocation is found out by a refused refresh.
     await signIn(page, control, '', NATIVE);
+    // Back on the page the sign-in started from, through the demo's callback page.
+    expect(page.url()).toBe(`${HARNESS}${NATIVE}`);
     expect(await page.evaluate(() => window.qlikApiHarness.getMyUser())).toMatchObject({
       ok: true,
     });
@@ -175,7 +177,7 @@ test.describe('@qlik/api on qlikApiAuthModule, in Chromium against the emulator'
     });
     // The app's own sign-in takes over: the session is over, and nothing navigated.
     await expect(page.locator('#status')).toHaveAttribute('data-status', 'signedOut');
-    expect(page.url()).toBe(HARNESS);
+    expect(page.url()).toBe(`${HARNESS}${NATIVE}`);
 
     // No loop: one refused call, one refused refresh, and quiet after that.
     await page.waitForTimeout(1500);

@@ -344,7 +344,7 @@ ${
     const auth = createQlikAuth({
       host: emulator.url,
       clientId: 'demo-spa',
-      redirectUri: 'http://localhost:5173/',
+      redirectUri: 'http://localhost:5173/callback',
       storage: 'memory',
     });
     expect(['loading', 'signedOut']).toContain(auth.getSnapshot().status);

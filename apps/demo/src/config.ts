@@ -37,7 +37,7 @@ export const nativeClient = clientId === 'demo-native';
 export const config: QlikAuthOptions = {
   host: import.meta.env.VITE_QLIK_HOST || 'http://localhost:8787',
   clientId,
-  redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI || `${location.origin}/`,
+  redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI || `${location.origin}/callback`,
   scopes: (chosen('scopes') || import.meta.env.VITE_QLIK_SCOPES || defaultScopes)
     .split(/[\s,]+/)
     .filter(Boolean),

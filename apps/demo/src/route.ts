@@ -15,8 +15,17 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
-/** Goes to a same-origin path, as a router's `navigate` would. */
+/**
+ * Goes to a same-origin path, as a router's `navigate` would. The app has one route, `/`: any
+ * other path is another page of the site (a sign-in that started there comes back through the
+ * callback page), and is loaded.
+ */
 export function go(to: string, { replace = false } = {}): void {
+  if (new URL(to, location.href).pathname !== '/') {
+    if (replace) location.replace(to);
+    else location.assign(to);
+    return;
+  }
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   for (const listener of [...listeners]) listener();

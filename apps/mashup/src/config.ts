@@ -29,7 +29,7 @@ function defaultScopes(): string {
 export const config = {
   host: import.meta.env.VITE_QLIK_HOST ?? 'http://localhost:8787',
   clientId: chosen('client') ?? import.meta.env.VITE_QLIK_CLIENT_ID ?? 'demo-spa',
-  redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI ?? `${location.origin}/`,
+  redirectUri: import.meta.env.VITE_QLIK_REDIRECT_URI ?? `${location.origin}/callback`,
   scopes: (chosen('scopes') ?? import.meta.env.VITE_QLIK_SCOPES ?? defaultScopes())
     .split(/\s+/)
     .filter(Boolean),

@@ -124,9 +124,21 @@ render(auth.getSnapshot());
 setInterval(tick, 1000);
 tick();
 
-// The redirect page. In the popup of a popup sign-in, handleRedirectCallback hands the response
-// to the page that opened it (which signs in) and closes the popup: nothing else to do here.
+// The callback page (`/callback`, the registered redirect URI, is this page too). In the popup of
+// a popup sign-in, handleRedirectCallback hands the response to the page that opened it (which
+// signs in) and closes the popup. Otherwise back to where the sign-in started: this page at its
+// own address, or another page of the site, loaded.
 const params = new URL(location.href).searchParams;
 if (params.has('code') || params.has('error')) {
-  auth.handleRedirectCallback().catch(showError);
+  auth
+    .handleRedirectCallback()
+    .then(({ returnTo }) => {
+      if (!returnTo) return;
+      if (/^\/(index\.html)?$/.test(new URL(returnTo, location.href).pathname)) {
+        history.replaceState(null, '', returnTo);
+      } else {
+        location.replace(returnTo);
+      }
+    })
+    .catch(showError);
 }

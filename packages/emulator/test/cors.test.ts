@@ -162,9 +162,13 @@ describe('CORS for an allowed origin', () => {
     await res.arrayBuffer();
   });
 
-  it('allows the 127.0.0.1 spelling of a registered dev origin', async () => {
+  it('refuses the 127.0.0.1 spelling of a registered localhost origin (origins match exactly)', async () => {
     const res = await preflight('/oauth/token', 'http://127.0.0.1:5173');
-    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    await res.arrayBuffer();
+    const registered = await preflight('/oauth/token', 'http://localhost:5173');
+    expect(registered.status).toBe(204);
+    expect(registered.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   });
 });
 

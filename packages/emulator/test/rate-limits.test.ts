@@ -330,15 +330,21 @@ describe('client limits: at most 5 redirect URIs and 5 allowed origins', () => {
     ).toThrow(/clients\[1\]\.allowedOrigins of client many-origins has 6 entries/);
   });
 
-  it('leaves the built-in demo clients as they are (a known deviation), but not a new list', () => {
+  it('holds the built-in demo clients to it too: one callback page per app origin', () => {
     const [spa, native] = defaultConfig().clients;
-    expect(spa!.redirectUris.length).toBeGreaterThan(5);
+    for (const client of [spa!, native!]) {
+      expect(client.redirectUris.length).toBeLessThanOrEqual(5);
+      expect(client.allowedOrigins!.length).toBeLessThanOrEqual(5);
+      for (const origin of client.allowedOrigins!) {
+        expect(client.redirectUris).toContain(`${origin}/callback`);
+      }
+    }
     expect(() => createTenant()).not.toThrow();
     expect(() => createTenant({ clients: [spa!, native!] })).not.toThrow();
     expect(() =>
       createTenant({
         clients: [{ ...spa!, redirectUris: [...spa!.redirectUris, 'http://localhost:1/'] }],
       }),
-    ).toThrow(/redirectUris of client demo-spa has 33 entries/);
+    ).toThrow(/redirectUris of client demo-spa has 6 entries/);
   });
 });

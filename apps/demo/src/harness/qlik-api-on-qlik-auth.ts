@@ -17,7 +17,8 @@ if (params.has('autoRefresh')) {
 
 const auth = createQlikAuth({
   ...config,
-  redirectUri: `${location.origin}/harness.html`,
+  // The demo's callback page: the demo finishes the sign-in there and loads this page again.
+  redirectUri: `${location.origin}/callback`,
   ...options,
 });
 qlikApi.registerAuthModule('qlik-auth', qlikApiAuthModule(auth));
@@ -107,5 +108,3 @@ declare global {
   }
 }
 window.qlikApiHarness = harness;
-
-if (params.has('code') || params.has('error')) void auth.handleRedirectCallback().catch(() => {});

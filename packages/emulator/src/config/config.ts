@@ -190,11 +190,12 @@ export interface EmulatorConfig {
   exposeRetryAfter: boolean;
 }
 
-const devPorts = [5173, 4173, 5174, 4174];
-const devOrigins = devPorts.flatMap((port) => [
-  `http://localhost:${port}`,
-  `http://127.0.0.1:${port}`,
-]);
+/**
+ * The origins of the demo (5173, and 4173 for `vite preview`) and the mashup (5174 and 4174), as
+ * their dev servers print them. Qlik Cloud compares origins exactly, so `127.0.0.1` would be
+ * another origin; the apps are opened as `localhost`.
+ */
+const devOrigins = [5173, 4173, 5174, 4174].map((port) => `http://localhost:${port}`);
 
 /**
  * Qlik Cloud's tenant session timeouts: default and allowed range of "Session inactivity
@@ -212,21 +213,17 @@ export const SESSION_DURATION_HOURS = { min: 1, max: 168, default: 24 } as const
 export const QLIK_RATE_LIMITS = { tier1PerMinute: 1000, tier2PerMinute: 100, windowMinutes: 5 };
 
 /**
- * The redirect URIs of the demo and mashup apps on every dev port.
- *
- * A known deviation: these are 32 redirect URIs and 8 origins per client, where a Qlik Cloud
- * OAuth client may have at most 5 of each ("Creating and managing OAuth clients", "Limitations",
+ * The redirect URIs of the default clients: one callback page per app origin, as Qlik advises
+ * (the app comes back from the sign-in there, and `handleRedirectCallback()` hands it the route it
+ * started from), and the end-to-end suite's harness page of the mashup, which reports what the
+ * callback resolved to. Five, the most a Qlik Cloud OAuth client may have, with its five allowed
+ * origins ("Creating and managing OAuth clients", "Limitations",
  * https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm).
- * A config file or `config` option is held to that limit (`config/validate.ts`); these built-in
- * clients are not, so the demo, the mashup, their harness pages and the end-to-end suite keep
- * working on every dev and preview port, and in both `localhost` and `127.0.0.1` spellings.
  */
-const devRedirectUris = devOrigins.flatMap((origin) => [
-  `${origin}/`,
-  `${origin}/callback`,
-  `${origin}/index.html`,
-  `${origin}/harness.html`,
-]);
+const devRedirectUris = [
+  ...devOrigins.map((origin) => `${origin}/callback`),
+  'http://localhost:5174/harness.html',
+];
 
 /**
  * The tenant you get without a config file: the demo and mashup apps' clients (`demo-spa`, a

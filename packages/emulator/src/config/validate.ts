@@ -51,10 +51,6 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
 /** A whole number within `range`, for the settings Qlik Cloud's console takes as whole numbers. */
 function wholeNumberIn(value: unknown, range: { min: number; max: number }): value is number {
   return (
@@ -151,17 +147,13 @@ function resolveClient(raw: unknown, i: number): ClientConfig {
   // "Creating and managing OAuth clients" (Qlik Cloud help, "Limitations",
   // https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Admin/mc-create-oauth-client.htm):
   // a client has at most 5 redirect URLs and at most 5 allowed origins.
-  // The built-in demo clients exceed it (a known deviation, see config.ts); their own lists are
-  // let through when a config passes them back as they are (`defaultConfig().clients`, or a
-  // config the CLI already resolved).
-  const builtIn = defaultConfig().clients.find((c) => c.clientId === client.clientId);
+  // The built-in demo clients keep to it too (config.ts).
   for (const [setting, list] of [
     ['redirectUris', client.redirectUris],
     ['allowedOrigins', client.allowedOrigins ?? []],
   ] as const) {
-    const asBuiltIn = builtIn !== undefined && sameList(list, builtIn[setting] ?? []);
     check(
-      asBuiltIn || list.length <= CLIENT_LIST_LIMIT,
+      list.length <= CLIENT_LIST_LIMIT,
       `${at}.${setting} of client ${client.clientId} has ${list.length} entries: a Qlik Cloud OAuth client has at most ${CLIENT_LIST_LIMIT}`,
     );
   }

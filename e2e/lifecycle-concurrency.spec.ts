@@ -1,8 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
-import { emulatorControl } from './support/emulator.js';
+import { expect, test } from './support/fixtures.js';
 import {
   acceptedByTenant,
-  attachDiagnostics,
   jwtClaims,
   NATIVE,
   openTabs,
@@ -18,28 +16,19 @@ const CALLS_PER_TAB = 50;
 const TTL_SECONDS = 2;
 
 test.describe('token lifecycle: one refresh for many concurrent callers in many tabs', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-  });
-
   test(`${TABS} tabs × ${CALLS_PER_TAB} concurrent getToken() after expiry: one refresh request, one new token for all`, async ({
     page,
     context,
     request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     // autoRefresh off: nothing refreshes in the background, so the token really is expired
     // when the calls come, and only the calls themselves can cause the refresh.
     // demo-native: a client that refreshes (a single-page app gets no refresh token).
     const query = { ...NATIVE, autoRefresh: false, leeway: 1 };
     await signInOnHarness(page, control, query);
-    pages = [page, ...(await openTabs(context, TABS - 1, query))];
+    pages.push(page, ...(await openTabs(context, TABS - 1, query)));
     for (const tab of pages) expect((await snapshot(tab)).status).toBe('signedIn');
 
     const old = await shortenSession(pages, control, TTL_SECONDS);

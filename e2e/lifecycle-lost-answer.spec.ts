@@ -1,8 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
-import { emulatorControl, type LogEntry } from './support/emulator.js';
+import { expect, test } from './support/fixtures.js';
+import { type LogEntry } from './support/emulator.js';
 import {
   acceptedByTenant,
-  attachDiagnostics,
   NATIVE,
   openTabs,
   shortenSession,
@@ -29,25 +28,15 @@ const outcomes = (log: LogEntry[]) =>
 // it holds (Chromium itself may resend the POST on a dropped keep-alive connection): on a tenant
 // with reuse detection that ends the session; with a reuse grace period, it goes on.
 test.describe('token lifecycle: a refresh whose answer is lost', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-  });
-
   test('with reuse detection, both tabs go signed out once with session_expired, and nothing is sent after', async ({
     page,
     context,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     // demo-native: a client with a refresh token (a single-page app gets none).
     await signInOnHarness(page, control, NATIVE);
-    pages = [page, ...(await openTabs(context, 1, NATIVE))];
+    pages.push(page, ...(await openTabs(context, 1, NATIVE)));
     await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();
     await control.fault({ path: '/oauth/token', dropAfter: true, times: 1 });
@@ -104,10 +93,11 @@ test.describe('token lifecycle: a refresh whose answer is lost', () => {
     page,
     context,
     request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     await signInOnHarness(page, control, NATIVE);
-    pages = [page, ...(await openTabs(context, 1, NATIVE))];
+    pages.push(page, ...(await openTabs(context, 1, NATIVE)));
     await control.configure({ reuseGraceSeconds: 30 });
     const { expiresAt } = await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();

@@ -1,10 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
-import { emulatorControl } from './support/emulator.js';
+import { expect, test } from './support/fixtures.js';
 import {
   NATIVE,
   mashupUrl,
   acceptedByTenant,
-  attachDiagnostics,
   fetchStatusInTab,
   openTabs,
   shortenSession,
@@ -18,26 +16,20 @@ import {
 const TTL_SECONDS = 3;
 
 test.describe('token lifecycle: offline for longer than the token lifetime', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request, context }, testInfo) => {
+  test.afterEach(async ({ context }) => {
     await context.setOffline(false);
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
   });
 
   test('the snapshot says offline while the network is gone, and the session recovers without a sign-in', async ({
     page,
     context,
     request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     // demo-native: the session recovers by refreshing, which a single-page app cannot do.
     await signInOnHarness(page, control, NATIVE);
-    pages = [page, ...(await openTabs(context, 1, NATIVE))];
+    pages.push(page, ...(await openTabs(context, 1, NATIVE)));
     // The mashup too, in a third tab of the same browser: its badge tells the user.
     const mashup = await context.newPage();
     await mashup.goto(mashupUrl(NATIVE));

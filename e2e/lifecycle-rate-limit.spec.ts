@@ -1,7 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/fixtures.js';
 import { emulatorControl, type LogEntry } from './support/emulator.js';
 import {
-  attachDiagnostics,
   NATIVE,
   openTabs,
   shortenSession,
@@ -32,16 +32,6 @@ const waitShown = (page: Page) =>
   });
 
 test.describe('token lifecycle: two tabs wait out a rate limit', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-  });
-
   for (const [label, exposeRetryAfter] of [
     ['the Retry-After header, exposed by the tenant', true],
     ['the seconds in the HTTP-429 body, the header not exposed', false],
@@ -49,13 +39,13 @@ test.describe('token lifecycle: two tabs wait out a rate limit', () => {
     test(`a 429 on the background refresh: nothing is sent during the wait, then one refresh for both tabs (${label})`, async ({
       page,
       context,
-      request,
+      tabs: pages,
+      control,
     }) => {
-      const control = emulatorControl(request);
       // demo-native: a client that refreshes (a single-page app gets no refresh token).
       const query = { ...NATIVE, leeway: LEEWAY };
       await signInOnHarness(page, control, query);
-      pages = [page, ...(await openTabs(context, 1, query))];
+      pages.push(page, ...(await openTabs(context, 1, query)));
       await control.configure({ exposeRetryAfter });
 
       const old = await shortenSession(pages, control, TTL_SECONDS);

@@ -1,7 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { emulatorControl } from './support/emulator.js';
+import { expect, test } from './support/fixtures.js';
 import {
-  attachDiagnostics,
   NATIVE,
   openTabs,
   shortenSession,
@@ -16,25 +14,15 @@ const TABS = 4;
 const TTL_SECONDS = 3;
 
 test.describe('token lifecycle: a refresh token revoked on the server', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-  });
-
   test('every tab goes signed out once, with the typed reason, and no tab keeps trying', async ({
     page,
     context,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     // demo-native: a client with a refresh token (a single-page app gets none).
     await signInOnHarness(page, control, NATIVE);
-    pages = [page, ...(await openTabs(context, TABS - 1, NATIVE))];
+    pages.push(page, ...(await openTabs(context, TABS - 1, NATIVE)));
     await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();
 

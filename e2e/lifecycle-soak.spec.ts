@@ -1,8 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
-import { EMULATOR, emulatorControl } from './support/emulator.js';
+import { expect, test } from './support/fixtures.js';
+import { EMULATOR } from './support/emulator.js';
 import {
   acceptedByTenant,
-  attachDiagnostics,
   fetchStatusInTab,
   NATIVE,
   openTabs,
@@ -36,27 +35,22 @@ const RANDOM = [
 ];
 
 test.describe('token lifecycle soak: refresh across tabs on a flaky token endpoint', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-    await emulatorControl(request).clearFaults();
+  test.afterEach(async ({ control }) => {
+    // A probability fault must not outlive the spec.
+    await control.clearFaults();
   });
 
   test(`${CYCLES}+ refresh cycles in ${TABS} tabs with ~30% 503s, delays and dropped connections: no sign-out, no reuse, fresh tokens once the faults stop`, async ({
     page,
     context,
     request,
+    tabs: pages,
+    control,
   }) => {
     test.setTimeout(240_000);
-    const control = emulatorControl(request);
     // demo-native: a client with a refresh token (a single-page app gets none).
     await signInOnHarness(page, control, NATIVE);
-    pages = [page, ...(await openTabs(context, TABS - 1, NATIVE))];
+    pages.push(page, ...(await openTabs(context, TABS - 1, NATIVE)));
     await shortenSession(pages, control, TTL_SECONDS);
     await control.clearRequests();
     const start = await control.stats();

@@ -1,9 +1,9 @@
-import { expect, test, type Page } from '@playwright/test';
-import { EMULATOR, emulatorControl } from './support/emulator.js';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/fixtures.js';
+import { EMULATOR } from './support/emulator.js';
 import {
   MASHUP,
   acceptedByTenant,
-  attachDiagnostics,
   openTabs,
   status,
   tokenInTab,
@@ -17,25 +17,16 @@ const marked = (page: Page) =>
   page.evaluate(() => (window as unknown as { marker?: string }).marker);
 
 test.describe('token lifecycle: tabs agree on sign-in and sign-out', () => {
-  let harnessTabs: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    harnessTabs = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, harnessTabs, emulatorControl(request));
-  });
-
   test('a sign-in in the mashup and a sign-out in another tab reach every tab without a reload', async ({
     page: mashup,
     context,
     request,
+    control,
+    tabs: harnessTabs,
   }) => {
-    const control = emulatorControl(request);
     await mashup.goto(MASHUP);
     await expect(mashup.locator('#status')).toHaveAttribute('data-status', 'signedOut');
-    harnessTabs = await openTabs(context, 2);
+    harnessTabs.push(...(await openTabs(context, 2)));
     const [other, third] = harnessTabs as [Page, Page];
     for (const tab of harnessTabs) {
       expect(await status(tab)).toBe('signedOut');

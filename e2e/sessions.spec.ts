@@ -2,11 +2,11 @@
 // single-page app, which (as on Qlik Cloud) never gets a refresh token. The session is renewed by
 // re-authorization with `prompt=none` (a popup from a click, a redirect back to the same route,
 // a hidden frame), announced before it ends, once for all tabs. The request log is the evidence.
-import { expect, test, type Page } from '@playwright/test';
-import { EMULATOR, emulatorControl, type LogEntry } from './support/emulator.js';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/fixtures.js';
+import { EMULATOR, type LogEntry } from './support/emulator.js';
 import {
   NATIVE,
-  attachDiagnostics,
   openHarness,
   openTabs,
   signInOnHarness,
@@ -44,23 +44,30 @@ async function signedIn(page: Page, control: Control, ttl: number, query: Harnes
   await control.configure({ autoApprove: false });
 }
 
+/** A tab that re-authorizes by redirect when its session ends, on a route with its appState. */
+const REAUTH_BY_REDIRECT: HarnessQuery = {
+  reauth: 'redirect',
+  appState: 'kept',
+  extra: { view: 'reports' },
+};
+
+/** After a re-authorization by redirect: the appState handed back, on the route, signed in. */
+async function backOnTheRoute(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.harness?.callback !== undefined);
+  expect(await page.evaluate(() => window.harness.callback)).toMatchObject({ appState: 'kept' });
+  const back = new URL(page.url());
+  expect(back.searchParams.get('view')).toBe('reports');
+  expect(back.searchParams.has('code')).toBe(false);
+  await expect.poll(() => status(page)).toBe('signedIn');
+}
+
 test.describe('sessions of a single-page-app client (no refresh token)', () => {
-  let pages: Page[] = [];
-
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-    pages = [];
-  });
-  test.afterEach(async ({ request }, testInfo) => {
-    await attachDiagnostics(testInfo, pages, emulatorControl(request));
-  });
-
   test('signs in without a refresh token: none is stored, and no refresh grant is ever sent', async ({
     page,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+    pages.push(page);
     const tokens = captureTokens(page);
     // The app asks for offline_access too: a single-page app is not granted it.
     await signedIn(page, control, 3600, { scopes: 'user_default offline_access' });
@@ -79,9 +86,12 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
     expect(grants(await control.requests(), 'refresh_token')).toEqual([]);
   });
 
-  test('announces the end of the session ahead of it, once', async ({ page, request }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+  test('announces the end of the session ahead of it, once', async ({
+    page,
+    tabs: pages,
+    control,
+  }) => {
+    pages.push(page);
     await signedIn(page, control, 20, { ending: 8 });
     const { expiresAt } = await snapshot(page);
     expect((await renewal(page)).ending).toBe(false);
@@ -101,10 +111,10 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
   test('"Stay signed in" renews in a popup with prompt=none: no login page, back in under 2 s', async ({
     page,
     context,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+    pages.push(page);
     await signedIn(page, control, 3600);
     const before = await tokenInTab(page);
     const since = (await control.requests()).length;
@@ -132,10 +142,10 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
   test('the popup goes on to the login page, with no second click, when the tenant session ended', async ({
     page,
     context,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+    pages.push(page);
     await signedIn(page, control, 3600);
     await control.signOutUser('user-ada');
     const since = (await control.requests()).length;
@@ -156,26 +166,16 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
 
   test('re-authorizes by redirect when the session ends, back to the same route with appState', async ({
     page,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
-    const query: HarnessQuery = {
-      reauth: 'redirect',
-      appState: 'kept',
-      extra: { view: 'reports' },
-    };
-    await signedIn(page, control, 15, query);
+    pages.push(page);
+    await signedIn(page, control, 15, REAUTH_BY_REDIRECT);
     const first = await tokenInTab(page);
     const since = (await control.requests()).length;
     // The token ends; the page leaves for the tenant and comes back by itself.
     await page.waitForURL((url) => url.searchParams.has('code'), { timeout: 30_000 });
-    await page.waitForFunction(() => window.harness?.callback !== undefined);
-    expect(await page.evaluate(() => window.harness.callback)).toMatchObject({ appState: 'kept' });
-    const back = new URL(page.url());
-    expect(back.searchParams.get('view')).toBe('reports');
-    expect(back.searchParams.has('code')).toBe(false);
-    await expect.poll(() => status(page)).toBe('signedIn');
+    await backOnTheRoute(page);
     expect(await tokenInTab(page)).not.toEqual(first);
     const log = after(await control.requests(), since);
     expect(authorizations(log)).toHaveLength(1);
@@ -185,25 +185,17 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
 
   test('after the tenant session ends, one interactive login, then back to the route', async ({
     page,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
-    const query: HarnessQuery = {
-      reauth: 'redirect',
-      appState: 'kept',
-      extra: { view: 'reports' },
-    };
-    await signedIn(page, control, 15, query);
+    pages.push(page);
+    await signedIn(page, control, 15, REAUTH_BY_REDIRECT);
     await control.signOutUser('user-ada');
     const since = (await control.requests()).length;
     await page.waitForURL((url) => url.origin === EMULATOR, { timeout: 30_000 });
     await page.getByLabel(/Ada Lovelace/).check();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction(() => window.harness?.callback !== undefined);
-    expect(await page.evaluate(() => window.harness.callback)).toMatchObject({ appState: 'kept' });
-    expect(new URL(page.url()).searchParams.get('view')).toBe('reports');
-    await expect.poll(() => status(page)).toBe('signedIn');
+    await backOnTheRoute(page);
     const log = after(await control.requests(), since);
     // prompt=none answered login_required (302), then one login page, one sign-in.
     expect(authorizations(log).map((entry) => entry.status)).toEqual([302, 200]);
@@ -214,12 +206,12 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
   test('4 tabs at the end of the session cause one re-authorization', async ({
     page,
     context,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    const control = emulatorControl(request);
     const query: HarnessQuery = { reauth: 'redirect' };
     await signedIn(page, control, 15, query);
-    pages = [page, ...(await openTabs(context, 3, query))];
+    pages.push(page, ...(await openTabs(context, 3, query)));
     for (const tab of pages) expect(await status(tab)).toBe('signedIn');
     const since = (await control.requests()).length;
     const { expiresAt } = await snapshot(page);
@@ -242,10 +234,10 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
 
   test('renews silently in a hidden frame where the tenant allows being framed', async ({
     page,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+    pages.push(page);
     await control.configure({ allowFraming: true });
     await signedIn(page, control, 30, { renewal: 'iframe', ending: 5, leeway: 5 });
     const { expiresAt } = await snapshot(page);
@@ -266,10 +258,10 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
 
   test('fails cleanly where framing is refused: kept until it ends, announced, not tried again', async ({
     page,
-    request,
+    tabs: pages,
+    control,
   }) => {
-    pages = [page];
-    const control = emulatorControl(request);
+    pages.push(page);
     await signedIn(page, control, 30, { renewal: 'iframe', ending: 5, leeway: 5 });
     const since = (await control.requests()).length;
     await expect.poll(async () => (await renewal(page)).renewable, { timeout: 30_000 }).toBe(false);
@@ -285,15 +277,10 @@ test.describe('sessions of a single-page-app client (no refresh token)', () => {
 });
 
 test.describe('sessions of a native client (a refresh token)', () => {
-  test.beforeEach(async ({ request }) => {
-    await emulatorControl(request).reset();
-  });
-
   test('still refresh as before: renewable, never ending, one refresh grant', async ({
     page,
-    request,
+    control,
   }) => {
-    const control = emulatorControl(request);
     const tokens = captureTokens(page);
     await signInOnHarness(page, control, NATIVE);
     expect(tokens.refresh.length).toBeGreaterThan(0);

@@ -12,6 +12,13 @@ interface RpcRequest {
   params?: unknown;
 }
 
+/** A parameter of the call, by name (an object of params) or position (an array). */
+type Param = (name: string, index: number) => unknown;
+/** Answers the call with its result. */
+type Reply = (result: unknown) => void;
+/** Answers the call with a JSON-RPC error. */
+type Fail = (code: number, message: string, parameter?: string) => void;
+
 /** JSON-RPC error codes the engine uses. */
 const RPC = { parse: -32700, invalid: -32600, noMethod: -32601, params: -32602 };
 /** The engine's LOCERR codes the emulator answers with. */
@@ -104,12 +111,7 @@ export class QixSession {
     return { qReturn: { qType: 'Doc', qHandle: DOC_HANDLE, qGenericId: this.app.id } };
   }
 
-  private global(
-    method: string,
-    param: (name: string, index: number) => unknown,
-    reply: (result: unknown) => void,
-    fail: (code: number, message: string, parameter?: string) => void,
-  ): void {
+  private global(method: string, param: Param, reply: Reply, fail: Fail): void {
     switch (method) {
       case 'OpenDoc': {
         const docName = param('qDocName', 0);
@@ -167,12 +169,7 @@ export class QixSession {
     }
   }
 
-  private doc(
-    method: string,
-    param: (name: string, index: number) => unknown,
-    reply: (result: unknown) => void,
-    fail: (code: number, message: string, parameter?: string) => void,
-  ): void {
+  private doc(method: string, param: Param, reply: Reply, fail: Fail): void {
     switch (method) {
       case 'GetAppLayout':
         return reply({
@@ -240,9 +237,9 @@ export class QixSession {
   private genericObject(
     object: GenericObject,
     method: string,
-    param: (name: string, index: number) => unknown,
-    reply: (result: unknown) => void,
-    fail: (code: number, message: string, parameter?: string) => void,
+    param: Param,
+    reply: Reply,
+    fail: Fail,
   ): void {
     switch (method) {
       case 'GetLayout':

@@ -12,6 +12,10 @@ interface RateWindow {
   endsAt: number;
 }
 
+/** Whole seconds until the window ends, at least 1: the `Retry-After` of a 429. */
+const secondsLeft = (window: RateWindow, now: number) =>
+  Math.max(1, Math.ceil((window.endsAt - now) / 1000));
+
 /**
  * A tenant's rate limit windows, as qlik.dev "Rate limiting"
  * (https://qlik.dev/apis/rest/rate-limiting) describes them: per tier, per user, per tenant; a
@@ -47,16 +51,8 @@ export class RateLimits {
     const perMinute = tier === 1 ? config.tier1RateLimitPerMinute : config.tier2RateLimitPerMinute;
     const budget = perMinute * config.rateLimitWindowMinutes;
     const now = tenant.now();
-    const id = `tier${tier} ${key}`;
-    let window = this.windows.get(id);
-    // No `tenant.writing()` here: a sweep now could forget what the route is about to look at
-    // (an expired code would be refused as unknown instead of as expired). The windows need none
-    // to stay bounded: there is at most one per tier and registered user or client.
-    if (!window || window.endsAt <= now) {
-      window = { count: 0, endsAt: now + config.rateLimitWindowMinutes * 60_000 };
-      this.windows.set(id, window);
-    }
-    if (window.count >= budget) return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
+    const window = this.current(tier, key, now);
+    if (window.count >= budget) return secondsLeft(window, now);
     window.count += 1;
     return undefined;
   }
@@ -66,16 +62,24 @@ export class RateLimits {
    * its next request of the tier is refused: a control for tests. Returns the seconds left.
    */
   exhaust(tier: RateLimitTier, key: string): number {
-    const { tenant } = this;
-    const now = tenant.now();
+    const now = this.tenant.now();
+    const window = this.current(tier, key, now);
+    window.count = Number.POSITIVE_INFINITY;
+    return secondsLeft(window, now);
+  }
+
+  /** The key's window in `tier` at `now`: its current one, or a new one from now. */
+  private current(tier: RateLimitTier, key: string, now: number): RateWindow {
     const id = `tier${tier} ${key}`;
     let window = this.windows.get(id);
+    // No `tenant.writing()` here: a sweep now could forget what the route is about to look at
+    // (an expired code would be refused as unknown instead of as expired). The windows need none
+    // to stay bounded: there is at most one per tier and registered user or client.
     if (!window || window.endsAt <= now) {
-      window = { count: 0, endsAt: now + tenant.config.rateLimitWindowMinutes * 60_000 };
+      window = { count: 0, endsAt: now + this.tenant.config.rateLimitWindowMinutes * 60_000 };
       this.windows.set(id, window);
     }
-    window.count = Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
+    return window;
   }
 
   /** Forgets the windows that have ended by `now`. */
